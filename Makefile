@@ -1,0 +1,36 @@
+# Every target creates .venv when missing and installs the distributions of this repository
+# into it (editable, with their test extras); it reinstalls when a pyproject.toml changes.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+DISTS := core plugins/aws_auth plugins/aws_secretsmanager plugins/aws_ssm plugins/aws_ecr
+STAMP := $(VENV)/.installed
+
+.PHONY: test lint unit install clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP): $(BIN)/python pyproject.toml $(addsuffix /pyproject.toml,$(DISTS))
+	$(BIN)/python -m pip install --quiet $(foreach d,$(DISTS),-e '$(d)[test]')
+	touch $@
+
+install: $(STAMP)
+
+## lint: ruff, mypy --strict on the core, import-linter contracts
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/mypy core/src
+	$(BIN)/lint-imports
+
+## unit: the pytest suite (plugins loaded strictly: any plugin failure is fatal)
+unit: $(STAMP)
+	EXTSECRETS_STRICT_PLUGINS=1 $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+## test: everything CI runs
+test: lint unit
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .import_linter_cache

@@ -1,0 +1,120 @@
+"""The ``extsecrets`` command."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from collections.abc import Sequence
+
+import click
+
+from extsecrets import __version__
+from extsecrets.errors import PluginError
+from extsecrets.manifests import read_manifests
+from extsecrets.model import CheckedObject, ObjectId, Problem, check_document
+from extsecrets.plugins import PluginHost, PluginInfo
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="extsecrets")
+def main() -> None:
+    """Keep Kubernetes Secrets in sync with external secret stores.
+
+    Reads External Secrets Operator manifests (external-secrets.io/v1); every backend is a
+    plugin found through the `extsecrets` entry-point group.
+    """
+
+
+def _load_plugins() -> PluginHost:
+    try:
+        return PluginHost.load()
+    except PluginError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(3)
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON document (see docs/cli.md).")
+def plugins(as_json: bool) -> None:
+    """List installed plugins: name, distribution, version, status and what each serves."""
+    # The listing shows every failure with its reason; no need for the loader's log lines too.
+    logging.getLogger("extsecrets.plugins").setLevel(logging.ERROR)
+    host = _load_plugins()
+    infos = host.plugins
+    if as_json:
+        click.echo(json.dumps({"plugins": [i.to_json() for i in infos]}, indent=2))
+        return
+    if not infos:
+        click.echo("no plugins installed (entry-point group: extsecrets)")
+        return
+    rows = [("NAME", "DISTRIBUTION", "VERSION", "STATUS", "SERVES")]
+    rows += [(i.name, i.distribution or "-", i.version or "-", i.status, _serves(i))
+             for i in infos]
+    widths = [max(len(r[c]) for r in rows) for c in range(4)]
+    for row in rows:
+        click.echo("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=False))
+                   + "  " + row[4])
+    for info in infos:
+        if info.reason:
+            click.echo(f"{info.name}: {info.status}: {info.reason}")
+
+
+def _serves(info: PluginInfo) -> str:
+    reg = info.registration
+    parts = [f"provider {p.label}" for p in reg.providers]
+    parts += [f"generator {g.kind}" for g in reg.generators]
+    parts += [f"auth {a.name}" for a in reg.auth_schemes]
+    return ", ".join(parts) or "-"
+
+
+def _line(ident: ObjectId, problem: Problem) -> str:
+    text = f"{ident}: {problem.path}: {problem.message}" if problem.path else (
+        f"{ident}: {problem.message}"
+    )
+    return f"warning: {text}" if problem.severity == "warning" else text
+
+
+@main.command()
+@click.option(
+    "-f", "--filename", "targets", multiple=True, required=True, metavar="PATH",
+    help="A manifest file, a folder (read recursively) or - for stdin. Repeatable.",
+)
+def validate(targets: Sequence[str]) -> None:
+    """Check manifests with the admission rules only; no provider is called.
+
+    Prints one line per problem, `Kind namespace/name: path: message`; exits 1 when any
+    error was found, 2 when a file could not be read or parsed.
+    """
+    host = _load_plugins()
+    documents, broken = read_manifests(targets)
+    for err in broken:
+        click.echo(f"error: {err}", err=True)
+
+    checked: list[tuple[CheckedObject, str]] = []
+    for doc in documents:
+        body = doc.body
+        if not isinstance(body, dict) or not body.get("apiVersion") or not body.get("kind"):
+            click.echo(f"note: {doc.where}: skipped, not a Kubernetes object "
+                       "(no apiVersion/kind)", err=True)
+            continue
+        checked.append((check_document(body, host), doc.where))
+
+    failed = False
+    seen: dict[tuple[str, str, str | None, str], str] = {}
+    for obj, where in checked:
+        problems = list(obj.problems)
+        group = str(obj.raw.get("apiVersion")).rpartition("/")[0]
+        key = (group, obj.ident.kind, obj.ident.namespace, obj.ident.name)
+        if key in seen:
+            problems.append(Problem("metadata.name",
+                                    f"defined more than once: in {seen[key]} and in {where}"))
+        else:
+            seen[key] = where
+        for problem in problems:
+            failed = failed or problem.is_error
+            click.echo(_line(obj.ident, problem))
+    if broken:
+        sys.exit(2)
+    if failed:
+        sys.exit(1)

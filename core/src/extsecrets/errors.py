@@ -1,0 +1,80 @@
+"""One error hierarchy for the core and every plugin.
+
+The engine decides what to do from the class alone: ``NotFoundError`` drives the deletionPolicy,
+``TemporaryError`` is retried with backoff, everything else fails the ExternalSecret and keeps the
+Secret that was already synced. Messages end up in statuses and events, so they must never carry
+a secret value; plugins sanitise provider messages before raising.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "AuthError",
+    "ConfigError",
+    "ExtSecretsError",
+    "NotFoundError",
+    "PermanentError",
+    "PluginError",
+    "TemporaryError",
+]
+
+
+class ExtSecretsError(Exception):
+    """Base of every error extsecrets raises on purpose; ``str()`` is the user-facing message."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.message!r})"
+
+
+class NotFoundError(ExtSecretsError):
+    """The remote secret does not exist; the ExternalSecret's deletionPolicy decides what follows.
+
+    The default message is ESO's sentinel text, which users match on.
+    """
+
+    def __init__(self, message: str = "Secret does not exist") -> None:
+        super().__init__(message)
+
+
+class AuthError(ExtSecretsError):
+    """Credentials could not be obtained or were refused (e.g. a missing role annotation)."""
+
+
+class TemporaryError(ExtSecretsError):
+    """Worth retrying: throttling, a 5xx answer, a timeout.
+
+    ``retry_after`` is the provider's hint in seconds, when it gave one; the engine's backoff
+    never waits less than that.
+    """
+
+    def __init__(self, message: str, *, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class PermanentError(ExtSecretsError):
+    """Retrying the same request will not help (access denied, malformed payload...)."""
+
+
+class ConfigError(ExtSecretsError):
+    """A manifest, a setting or an argument is wrong; ``path`` is the field as the user wrote it."""
+
+    def __init__(self, message: str, *, path: str = "") -> None:
+        super().__init__(f"{path}: {message}" if path else message)
+        self.path = path
+        self.reason = message
+
+
+class PluginError(ExtSecretsError):
+    """A plugin misbehaved: failed to load, claimed a name twice, raised something unexpected."""
+
+    def __init__(self, message: str, *, plugin: str = "") -> None:
+        super().__init__(message)
+        self.plugin = plugin

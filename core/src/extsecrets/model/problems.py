@@ -1,0 +1,63 @@
+"""What admission finds wrong with an object: problems with a path as the user wrote it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Literal, TypeAlias
+
+import attrs
+
+Severity: TypeAlias = Literal["error", "warning"]
+PathItem: TypeAlias = str | int
+
+
+def render_path(path: Sequence[PathItem]) -> str:
+    """``["spec", "data", 0, "remoteRef"]`` -> ``spec.data[0].remoteRef``."""
+    out = ""
+    for item in path:
+        if isinstance(item, int):
+            out += f"[{item}]"
+        elif out:
+            out += f".{item}"
+        else:
+            out = item
+    return out
+
+
+@attrs.frozen
+class Problem:
+    """One finding: ``path`` is relative to the object's root (``spec.provider.aws.role``)."""
+
+    path: str
+    message: str
+    severity: Severity = "error"
+
+    @classmethod
+    def at(cls, path: Sequence[PathItem], message: str, severity: Severity = "error") -> Problem:
+        return cls(render_path(path), message, severity)
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity == "error"
+
+
+@attrs.frozen
+class AdmissionContext:
+    """Where the object being checked lives, for rules that depend on it.
+
+    ``kind`` is the object's kind (``SecretStore``, ``ClusterSecretStore``,
+    ``ECRAuthorizationToken``...); ``namespace`` is ``None`` for cluster-scoped objects.
+    ``path`` is where the config being checked sits inside the object (``spec.provider.aws``),
+    so a plugin's rules can report paths as the user wrote them.
+    """
+
+    kind: str
+    name: str
+    namespace: str | None
+    path: tuple[PathItem, ...] = ()
+
+    def problem(
+        self, rel: Sequence[PathItem], message: str, severity: Severity = "error"
+    ) -> Problem:
+        """A problem at ``rel`` below :attr:`path`."""
+        return Problem.at((*self.path, *rel), message, severity)

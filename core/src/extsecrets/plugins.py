@@ -1,0 +1,469 @@
+"""Finding, loading and calling plugins.
+
+Plugins are found through entry points in the group ``extsecrets``; the core keeps no list of
+them. They are loaded one at a time in name order; a plugin that fails to import, registers
+something malformed or claims a name another plugin also claims is recorded as failed and left
+out, and the rest keep working (``EXTSECRETS_STRICT_PLUGINS=1`` turns any such failure into an
+error). ``EXTSECRETS_DISABLE_PLUGINS=name,...`` keeps plugins from being imported at all.
+
+:class:`PluginHost` is the typed facade over pluggy: no other module touches ``pm.hook``.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import logging
+import os
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from typing import Any, Literal
+
+import attrs
+import pluggy
+
+from extsecrets import hookspecs
+from extsecrets.errors import ConfigError, ExtSecretsError, PluginError
+from extsecrets.types import (
+    Credentials,
+    FetchOutcome,
+    FetchRef,
+    Generated,
+    GeneratorKind,
+    GeneratorView,
+    ProviderService,
+    Registration,
+    StoreView,
+)
+
+__all__ = [
+    "DISABLE_ENV",
+    "ENTRY_POINT_GROUP",
+    "STRICT_ENV",
+    "PluginHost",
+    "PluginInfo",
+]
+
+log = logging.getLogger(__name__)
+
+ENTRY_POINT_GROUP = "extsecrets"
+STRICT_ENV = "EXTSECRETS_STRICT_PLUGINS"
+DISABLE_ENV = "EXTSECRETS_DISABLE_PLUGINS"
+
+Status = Literal["active", "disabled", "failed"]
+
+@attrs.frozen
+class PluginInfo:
+    """One plugin as ``extsecrets plugins`` shows it."""
+
+    name: str
+    distribution: str | None
+    version: str | None
+    status: Status
+    reason: str | None = None
+    registration: Registration = Registration()
+
+    @property
+    def label(self) -> str:
+        """``distribution version (entry point name)``, as error messages name a plugin."""
+        dist = f"{self.distribution} {self.version}" if self.distribution else "(no distribution)"
+        return f"{dist} (entry point {self.name})"
+
+    def to_json(self) -> dict[str, Any]:
+        reg = self.registration
+        return {
+            "name": self.name,
+            "distribution": self.distribution,
+            "version": self.version,
+            "status": self.status,
+            "reason": self.reason,
+            "serves": {
+                "providers": [
+                    {"provider": p.provider, "service": p.service, "auth": p.auth}
+                    for p in reg.providers
+                ],
+                "generators": [
+                    {"apiVersion": g.api_version, "kind": g.kind, "auth": g.auth}
+                    for g in reg.generators
+                ],
+                "authSchemes": [a.name for a in reg.auth_schemes],
+            },
+        }
+
+
+@attrs.frozen
+class _Candidate:
+    """A plugin that imported; it becomes active unless its registration is refused."""
+
+    name: str
+    obj: object
+    distribution: str | None
+    version: str | None
+
+
+def _env_flag(name: str) -> bool:
+    return os.environ.get(name, "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _env_list(name: str) -> frozenset[str]:
+    return frozenset(p.strip() for p in os.environ.get(name, "").split(",") if p.strip())
+
+
+def _describe(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+class PluginHost:
+    """The loaded plugins, what each serves, and typed calls into them.
+
+    Build one with :meth:`load` (entry points) or :meth:`from_plugins` (objects in hand, for
+    tests and embedding). Both go through the same registration checks.
+    """
+
+    def __init__(self) -> None:
+        self._pm = pluggy.PluginManager(hookspecs.PROJECT)
+        self._pm.add_hookspecs(hookspecs)
+        self._infos: dict[str, PluginInfo] = {}
+        self._providers: dict[tuple[str, str | None], tuple[str, ProviderService]] = {}
+        self._generators: dict[str, tuple[str, GeneratorKind]] = {}
+        self._auth: dict[str, str] = {}
+        self._callers: dict[tuple[str, str], Callable[..., Any]] = {}
+
+    # --- building ---------------------------------------------------------------------------
+
+    @classmethod
+    def load(
+        cls,
+        *,
+        strict: bool | None = None,
+        disabled: Iterable[str] | None = None,
+        entry_points: Iterable[importlib.metadata.EntryPoint] | None = None,
+    ) -> PluginHost:
+        """Load every plugin of the ``extsecrets`` entry-point group.
+
+        ``strict`` and ``disabled`` default to ``EXTSECRETS_STRICT_PLUGINS`` and
+        ``EXTSECRETS_DISABLE_PLUGINS``.
+        """
+        strict = _env_flag(STRICT_ENV) if strict is None else strict
+        blocked = _env_list(DISABLE_ENV) if disabled is None else frozenset(disabled)
+        if entry_points is None:
+            entry_points = importlib.metadata.entry_points(group=ENTRY_POINT_GROUP)
+        host = cls()
+        candidates: list[_Candidate] = []
+        for ep in sorted(entry_points, key=lambda e: (e.name, e.value)):
+            dist = getattr(ep, "dist", None)
+            dist_name = dist.metadata["Name"] if dist is not None else None
+            version = dist.version if dist is not None else None
+            if ep.name in blocked:
+                host._record(PluginInfo(ep.name, dist_name, version, "disabled",
+                                        f"listed in {DISABLE_ENV}"))
+                continue
+            if ep.name in host._infos or any(c.name == ep.name for c in candidates):
+                host._fail(PluginInfo(ep.name, dist_name, version, "failed"),
+                           f"entry point name {ep.name!r} is used by more than one distribution",
+                           strict)
+                continue
+            try:
+                obj = ep.load()
+            except Exception as exc:
+                host._fail(PluginInfo(ep.name, dist_name, version, "failed"),
+                           f"import failed: {_describe(exc)}", strict)
+                continue
+            candidates.append(_Candidate(ep.name, obj, dist_name, version))
+        host._activate(candidates, strict)
+        return host
+
+    @classmethod
+    def from_plugins(cls, plugins: Mapping[str, object], *, strict: bool = True) -> PluginHost:
+        """Build a host from plugin objects (modules or instances) keyed by name."""
+        host = cls()
+        host._activate(
+            [_Candidate(name, obj, None, None) for name, obj in sorted(plugins.items())], strict
+        )
+        return host
+
+    def _record(self, info: PluginInfo) -> None:
+        self._infos[info.name] = info
+
+    def _fail(self, info: PluginInfo, reason: str, strict: bool) -> None:
+        failed = attrs.evolve(info, status="failed", reason=reason)
+        self._record(failed)
+        log.warning("plugin %s not loaded: %s", failed.label, reason)
+        if strict:
+            raise PluginError(f"plugin {failed.label} failed: {reason}", plugin=info.name)
+
+    def _activate(self, candidates: Sequence[_Candidate], strict: bool) -> None:
+        registered: list[tuple[_Candidate, Registration]] = []
+        for cand in candidates:
+            info = PluginInfo(cand.name, cand.distribution, cand.version, "failed")
+            try:
+                self._pm.register(cand.obj, name=cand.name)
+                registration = self._registration_of(cand.name)
+            except Exception as exc:
+                if self._pm.is_registered(cand.obj):
+                    self._pm.unregister(cand.obj)
+                self._fail(info, f"registration failed: {_describe(exc)}", strict)
+                continue
+            registered.append((cand, registration))
+
+        # A contested name is served by nobody: which plugin should win is the user's choice
+        # (disable one), never an accident of alphabetical order.
+        losers = _conflicts(registered)
+
+        for cand, reg in registered:
+            info = PluginInfo(cand.name, cand.distribution, cand.version, "active",
+                              registration=reg)
+            if cand.name in losers:
+                self._pm.unregister(cand.obj)
+                hint = f"; disable one of them with {DISABLE_ENV}"
+                self._fail(info, "; ".join(sorted(set(losers[cand.name]))) + hint, strict)
+                continue
+            self._record(info)
+            for p in reg.providers:
+                self._providers[(p.provider, p.service)] = (cand.name, p)
+            for g in reg.generators:
+                self._generators[g.kind] = (cand.name, g)
+            for a in reg.auth_schemes:
+                self._auth[a.name] = cand.name
+
+    def _registration_of(self, name: str) -> Registration:
+        plugin = self._pm.get_plugin(name)
+        implemented = {impl for impl in dir(plugin) if impl.startswith("extsecrets_")}
+        unknown = sorted(h for h in implemented if not hasattr(hookspecs, h))
+        if unknown:
+            raise PluginError(f"unknown hook(s): {', '.join(unknown)}")
+        if "extsecrets_register" not in implemented:
+            raise PluginError("it does not implement extsecrets_register")
+        results = self._caller("extsecrets_register", name)()
+        reg = results[0] if len(results) == 1 else results
+        if not isinstance(reg, Registration):
+            raise PluginError(
+                f"extsecrets_register returned {type(reg).__name__}, expected Registration"
+            )
+        for item in (*reg.providers, *reg.generators):
+            if not attrs.has(item.config_type):
+                raise PluginError(f"config_type {item.config_type!r} is not an attrs class")
+        return reg
+
+    def _caller(self, hook: str, plugin_name: str) -> Callable[..., Any]:
+        key = (hook, plugin_name)
+        caller = self._callers.get(key)
+        if caller is None:
+            keep = self._pm.get_plugin(plugin_name)
+            others = [p for p in self._pm.get_plugins() if p is not keep]
+            caller = self._pm.subset_hook_caller(hook, remove_plugins=others)
+            self._callers[key] = caller
+        return caller
+
+    # --- what is installed --------------------------------------------------------------------
+
+    @property
+    def plugins(self) -> tuple[PluginInfo, ...]:
+        """Every plugin seen, in name order, whatever its status."""
+        return tuple(self._infos[n] for n in sorted(self._infos))
+
+    def provider_claims(self, provider: str) -> list[ProviderService]:
+        """Every active registration for ``spec.provider.<provider>``, in service order."""
+        found = [p for (name, _), (_, p) in self._providers.items() if name == provider]
+        return sorted(found, key=lambda p: p.service or "")
+
+    def provider(self, provider: str, service: str | None) -> ProviderService | None:
+        """The registration serving this provider and service, if one is active."""
+        hit = self._providers.get((provider, service)) or self._providers.get((provider, None))
+        return hit[1] if hit else None
+
+    def generator(self, kind: str) -> GeneratorKind | None:
+        hit = self._generators.get(kind)
+        return hit[1] if hit else None
+
+    def describe_providers(self) -> str:
+        """``aws/ParameterStore (extsecrets-aws-ssm), ...``: for "not installed" errors."""
+        items = sorted(
+            f"{p.label} ({self._infos[n].distribution or n})"
+            for n, p in self._providers.values()
+        )
+        return ", ".join(items) or "none"
+
+    def describe_generators(self) -> str:
+        items = sorted(
+            f"{g.kind} ({self._infos[n].distribution or n})" for n, g in self._generators.values()
+        )
+        return ", ".join(items) or "none"
+
+    # --- routed calls ---------------------------------------------------------------------------
+
+    def _provider_hit(self, store: StoreView) -> tuple[str, ProviderService]:
+        hit = self._providers.get((store.provider, store.service)) or self._providers.get(
+            (store.provider, None)
+        )
+        if hit is None:
+            label = store.provider if store.service is None else f"{store.provider}/{store.service}"
+            raise ConfigError(
+                f"no installed plugin serves provider {label}; "
+                f"installed: {self.describe_providers()}"
+            )
+        return hit
+
+    def _generator_hit(self, kind: str) -> tuple[str, GeneratorKind]:
+        hit = self._generators.get(kind)
+        if hit is None:
+            raise ConfigError(
+                f"no installed plugin serves generator kind {kind}; "
+                f"installed: {self.describe_generators()}"
+            )
+        return hit
+
+    def _route_auth(self, subject: StoreView | GeneratorView) -> str | None:
+        if isinstance(subject, StoreView):
+            scheme = self._provider_hit(subject)[1].auth
+        else:
+            scheme = self._generator_hit(subject.kind)[1].auth
+        if scheme is None:
+            return None
+        plugin = self._auth.get(scheme)
+        if plugin is None:
+            known = ", ".join(sorted(self._auth)) or "none"
+            raise ConfigError(
+                f"no installed plugin serves auth scheme {scheme}; installed: {known}"
+            )
+        return plugin
+
+    def _call(self, hook: str, plugin: str, **kwargs: Any) -> Any:
+        if not hasattr(self._pm.get_plugin(plugin), hook):
+            raise PluginError(
+                f"plugin {self._infos[plugin].label} registered to serve this but does not "
+                f"implement {hook}",
+                plugin=plugin,
+            )
+        try:
+            return self._caller(hook, plugin)(**kwargs)
+        except ExtSecretsError:
+            raise
+        except Exception as exc:
+            # The message of an arbitrary exception may carry secret material: name its type only.
+            raise PluginError(
+                f"plugin {plugin} failed in {hook}: {type(exc).__name__}", plugin=plugin
+            ) from exc
+
+    def credentials_key(
+        self, subject: StoreView | GeneratorView, namespace: str, cluster: Any
+    ) -> Hashable | None:
+        """Cache key for the credentials of ``subject``; ``None``: do not cache."""
+        plugin = self._route_auth(subject)
+        if plugin is None:
+            return None
+        key: Hashable | None = self._call(
+            "extsecrets_credentials_key", plugin,
+            subject=subject, namespace=namespace, cluster=cluster,
+        )
+        return key
+
+    def authenticate(
+        self, subject: StoreView | GeneratorView, namespace: str, cluster: Any
+    ) -> Credentials | None:
+        """Credentials for ``subject``; ``None`` when its plugin names no auth scheme."""
+        plugin = self._route_auth(subject)
+        if plugin is None:
+            return None
+        creds = self._call(
+            "extsecrets_authenticate", plugin,
+            subject=subject, namespace=namespace, cluster=cluster,
+        )
+        if not isinstance(creds, Credentials):
+            raise PluginError(
+                f"plugin {plugin}: extsecrets_authenticate returned {type(creds).__name__}, "
+                "expected Credentials",
+                plugin=plugin,
+            )
+        return creds
+
+    def fetch(
+        self, store: StoreView, credentials: Credentials | None, refs: Sequence[FetchRef]
+    ) -> Mapping[FetchRef, FetchOutcome]:
+        """One batched read for one store. Refs the plugin left unanswered come back as errors."""
+        plugin = self._provider_hit(store)[0]
+        answers = self._call(
+            "extsecrets_fetch", plugin, store=store, credentials=credentials, refs=list(refs)
+        )
+        if not isinstance(answers, Mapping):
+            raise PluginError(
+                f"plugin {plugin}: extsecrets_fetch returned {type(answers).__name__}, "
+                "expected a mapping",
+                plugin=plugin,
+            )
+        missing = PluginError(f"plugin {plugin} gave no answer for this reference", plugin=plugin)
+        return {ref: answers.get(ref, missing) for ref in refs}
+
+    def generate(
+        self, generator: GeneratorView, credentials: Credentials | None, cluster: Any
+    ) -> Generated:
+        plugin = self._generator_hit(generator.kind)[0]
+        out = self._call(
+            "extsecrets_generate", plugin,
+            generator=generator, credentials=credentials, cluster=cluster,
+        )
+        if not isinstance(out, Generated):
+            raise PluginError(
+                f"plugin {plugin}: extsecrets_generate returned {type(out).__name__}, "
+                "expected Generated",
+                plugin=plugin,
+            )
+        return out
+
+    # --- collected calls ------------------------------------------------------------------------
+
+    def session_tags(
+        self,
+        subject: StoreView | GeneratorView,
+        namespace: str,
+        builtin: Mapping[str, str] | None = None,
+    ) -> dict[str, str]:
+        """Tags from every plugin, merged in name order, then ``builtin`` applied last."""
+        merged: dict[str, str] = {}
+        for info in self.plugins:
+            if info.status != "active" or not hasattr(
+                self._pm.get_plugin(info.name), "extsecrets_session_tags"
+            ):
+                continue
+            part = self._call(
+                "extsecrets_session_tags", info.name, subject=subject, namespace=namespace
+            )
+            if part:
+                merged.update({str(k): str(v) for k, v in part.items()})
+        merged.update(builtin or {})
+        return merged
+
+
+def _label(cand: _Candidate) -> str:
+    dist = f"{cand.distribution} {cand.version}" if cand.distribution else "(no distribution)"
+    return f"{dist} (entry point {cand.name})"
+
+
+def _conflicts(registered: Sequence[tuple[_Candidate, Registration]]) -> dict[str, list[str]]:
+    """Plugin name -> why it may not serve: names it claims that another plugin claims too."""
+    owners: dict[str, dict[str, _Candidate]] = {}
+
+    def claim(what: str, cand: _Candidate) -> None:
+        owners.setdefault(what, {})[cand.name] = cand
+
+    for cand, reg in registered:
+        for p in reg.providers:
+            claim(f"provider {p.label}", cand)
+            # A claim of the whole provider collides with a claim of any of its services.
+            claim(f"provider {p.provider} (any service)", cand)
+        for g in reg.generators:
+            claim(f"generator {g.kind}", cand)
+        for a in reg.auth_schemes:
+            claim(f"auth scheme {a.name}", cand)
+    whole = {
+        p.provider for _, reg in registered for p in reg.providers if p.service is None
+    }
+    reasons: dict[str, list[str]] = {}
+    for what, cands in owners.items():
+        if len(cands) < 2:
+            continue
+        if what.endswith("(any service)") and what.split(" ")[1] not in whole:
+            continue
+        for name, cand in cands.items():
+            others = ", ".join(_label(o) for n, o in cands.items() if n != name)
+            reasons.setdefault(cand.name, []).append(f"{what} is also claimed by {others}")
+    return reasons

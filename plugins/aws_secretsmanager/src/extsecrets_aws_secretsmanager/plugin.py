@@ -1,0 +1,20 @@
+"""Hook implementations of the Secrets Manager plugin."""
+
+from __future__ import annotations
+
+import extsecrets
+from extsecrets.types import ProviderService, Registration
+from extsecrets_aws_auth import AWS_AUTH_SCHEME, AWSProvider
+from extsecrets_aws_secretsmanager import SERVICE
+
+
+@extsecrets.hookimpl
+def extsecrets_register() -> Registration:
+    """Serve ``spec.provider.aws`` with ``service: SecretsManager``; the auth plugin authenticates."""
+    return Registration(
+        providers=[
+            ProviderService(
+                provider="aws", service=SERVICE, config_type=AWSProvider, auth=AWS_AUTH_SCHEME
+            )
+        ]
+    )

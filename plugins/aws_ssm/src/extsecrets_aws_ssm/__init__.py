@@ -1,0 +1,3 @@
+"""AWS SSM Parameter Store provider for extsecrets (`spec.provider.aws` with `service: ParameterStore`)."""
+
+SERVICE = "ParameterStore"

@@ -18,7 +18,9 @@ ExternalSecret being served.
 
 A complete minimal plugin, serving ``spec.provider.inline`` from values written in the store::
 
-    # my_plugin/plugin.py  (entry point:  [project.entry-points.extsecrets]  inline = "my_plugin.plugin")
+    # my_plugin/plugin.py, found through this entry point in my_plugin's pyproject.toml:
+    #   [project.entry-points.extsecrets]
+    #   inline = "my_plugin.plugin"
     import attrs
     import extsecrets
     from extsecrets.types import (
@@ -30,8 +32,10 @@ A complete minimal plugin, serving ``spec.provider.inline`` from values written 
         values: FrozenMap = FrozenMap()
 
     @extsecrets.hookimpl
-    def extsecrets_register() -> Registration:
-        return Registration(providers=[ProviderService(provider="inline", config_type=InlineProvider)])
+    def extsecrets_register() -> Registration:  # type: ignore[empty-body]
+        return Registration(
+            providers=[ProviderService(provider="inline", config_type=InlineProvider)]
+        )
 
     @extsecrets.hookimpl
     def extsecrets_fetch(store: StoreView, refs):
@@ -112,9 +116,9 @@ def extsecrets_credentials_key(
 
 
 @hookspec(firstresult=True)
-def extsecrets_authenticate(
+def extsecrets_authenticate(  # type: ignore[empty-body]
     subject: StoreView | GeneratorView, namespace: str, cluster: Any
-) -> Credentials:  # type: ignore[empty-body]
+) -> Credentials:
     """Turn a store's (or generator's) auth spec into credentials. **Routed** by auth scheme.
 
     :param subject: as for :func:`extsecrets_credentials_key`.
@@ -127,9 +131,9 @@ def extsecrets_authenticate(
 
 
 @hookspec(firstresult=True)
-def extsecrets_fetch(
+def extsecrets_fetch(  # type: ignore[empty-body]
     store: StoreView, credentials: Credentials | None, refs: Sequence[FetchRef]
-) -> Mapping[FetchRef, FetchOutcome]:  # type: ignore[empty-body]
+) -> Mapping[FetchRef, FetchOutcome]:
     """Read a batch of remote references from one store. **Routed** by provider and service.
 
     :param store: the store; ``store.config`` is this plugin's config type.
@@ -146,9 +150,9 @@ def extsecrets_fetch(
 
 
 @hookspec(firstresult=True)
-def extsecrets_generate(
+def extsecrets_generate(  # type: ignore[empty-body]
     generator: GeneratorView, credentials: Credentials | None, cluster: Any
-) -> Generated:  # type: ignore[empty-body]
+) -> Generated:
     """Produce fresh values for a generator object. **Routed** by generator kind.
 
     :param generator: the generator object; ``generator.config`` is this plugin's config type

@@ -67,10 +67,10 @@ def _parse(text: str, file: str) -> Iterator[Document]:
         index = 0
         while loader.check_event(yaml.DocumentStartEvent, yaml.StreamStartEvent):
             if loader.check_event(yaml.StreamStartEvent):
-                loader.get_event()
+                loader.get_event()  # type: ignore[no-untyped-call]
                 continue
             index += 1
-            line = loader.peek_event().start_mark.line + 1
+            line = loader.peek_event().start_mark.line + 1  # type: ignore[no-untyped-call]
             body = loader.get_data()
             if body is None:
                 continue

@@ -239,9 +239,11 @@ class PluginHost:
             raise PluginError(
                 f"extsecrets_register returned {type(reg).__name__}, expected Registration"
             )
-        for item in (*reg.providers, *reg.generators):
-            if not attrs.has(item.config_type):
-                raise PluginError(f"config_type {item.config_type!r} is not an attrs class")
+        for config_type in [p.config_type for p in reg.providers] + [
+            g.config_type for g in reg.generators
+        ]:
+            if not attrs.has(config_type):
+                raise PluginError(f"config_type {config_type!r} is not an attrs class")
         return reg
 
     def _caller(self, hook: str, plugin_name: str) -> Callable[..., Any]:
@@ -424,11 +426,19 @@ class PluginHost:
                 self._pm.get_plugin(info.name), "extsecrets_session_tags"
             ):
                 continue
-            part = self._call(
+            results = self._call(
                 "extsecrets_session_tags", info.name, subject=subject, namespace=namespace
             )
-            if part:
-                merged.update({str(k): str(v) for k, v in part.items()})
+            part = results[0] if results else None
+            if part is None:
+                continue
+            if not isinstance(part, Mapping):
+                raise PluginError(
+                    f"plugin {info.name}: extsecrets_session_tags returned "
+                    f"{type(part).__name__}, expected a mapping",
+                    plugin=info.name,
+                )
+            merged.update({str(k): str(v) for k, v in part.items()})
         merged.update(builtin or {})
         return merged
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator, Mapping
-from typing import Any, Literal, TypeAlias
+from typing import Any, Literal, TypeAlias, TypeVar
 
 import attrs
 
@@ -39,16 +39,19 @@ __all__ = [
 StoreKind: TypeAlias = Literal["SecretStore", "ClusterSecretStore"]
 
 
-class FrozenMap(Mapping[str, str]):
-    """An immutable, hashable ``str -> str`` mapping (labels, tags), so specs stay hashable."""
+V = TypeVar("V")
+
+
+class _FrozenMapping(Mapping[str, V]):
+    """An immutable, hashable mapping with string keys, so specs and refs stay hashable."""
 
     __slots__ = ("_data", "_hash")
 
-    def __init__(self, data: Mapping[str, str] | None = None) -> None:
-        self._data: dict[str, str] = dict(data or {})
+    def __init__(self, data: Mapping[str, V] | None = None) -> None:
+        self._data: dict[str, V] = dict(data or {})
         self._hash: int | None = None
 
-    def __getitem__(self, key: str) -> str:
+    def __getitem__(self, key: str) -> V:
         return self._data[key]
 
     def __iter__(self) -> Iterator[str]:
@@ -66,6 +69,10 @@ class FrozenMap(Mapping[str, str]):
         if isinstance(other, Mapping):
             return self._data == dict(other)
         return NotImplemented
+
+
+class FrozenMap(_FrozenMapping[str]):
+    """An immutable ``str -> str`` mapping (labels, annotations, tags)."""
 
     def __repr__(self) -> str:
         return f"FrozenMap({self._data!r})"
@@ -86,48 +93,14 @@ class SecretBytes:
     __str__ = __repr__
 
 
-@attrs.frozen(repr=False)
-class SecretMap:
-    """Several named secret values (the answer to an extract or a find)."""
-
-    items: FrozenMap_Bytes = attrs.field(converter=lambda m: _FrozenBytesMap(m))
+class SecretMap(_FrozenMapping[SecretBytes]):
+    """Several named secret values (the answer to an extract or a find); its repr names the
+    keys only."""
 
     def __repr__(self) -> str:
-        return f"SecretMap(<{len(self.items)} keys>)"
+        return f"SecretMap(<keys {sorted(self._data)}>)"
 
     __str__ = __repr__
-
-
-class _FrozenBytesMap(Mapping[str, SecretBytes]):
-    """Immutable ``str -> SecretBytes`` mapping; its repr names the keys only."""
-
-    __slots__ = ("_data",)
-
-    def __init__(self, data: Mapping[str, SecretBytes]) -> None:
-        self._data = dict(data)
-
-    def __getitem__(self, key: str) -> SecretBytes:
-        return self._data[key]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._data)
-
-    def __len__(self) -> int:
-        return len(self._data)
-
-    def __hash__(self) -> int:
-        return hash(frozenset(self._data.items()))
-
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, Mapping):
-            return self._data == dict(other)
-        return NotImplemented
-
-    def __repr__(self) -> str:
-        return f"<secret map with keys {sorted(self._data)}>"
-
-
-FrozenMap_Bytes: TypeAlias = Mapping[str, SecretBytes]
 
 
 @attrs.frozen(repr=False)

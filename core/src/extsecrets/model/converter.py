@@ -14,7 +14,7 @@ import difflib
 import functools
 import re
 import types
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Annotated, Any, Literal, TypeVar, Union, get_args, get_origin
 
 import attrs
@@ -243,7 +243,7 @@ def _make_converter() -> cattrs.Converter:
         from_wire = getattr(cls, "from_wire", None)
         if from_wire is not None:  # the class structures itself
             return lambda v, _: from_wire(v)
-        renames = {
+        renames: dict[str, Any] = {
             a.name: override(rename=str(a.metadata.get(_WIRE, camel(a.name))))
             for a in attrs.fields(cls)
         }
@@ -294,10 +294,10 @@ def _problems(exc: BaseException, path: tuple[PathItem, ...], cls: Any) -> Itera
         for sub in without:
             yield from _problems(sub, path, exc.cl)
     elif isinstance(exc, IterableValidationError):
-        with_notes, without = exc.group_exceptions()
-        for sub, note in with_notes:
-            yield from _problems(sub, (*path, note.index), note.type)
-        for sub in without:
+        items, rest = exc.group_exceptions()
+        for sub, item in items:
+            yield from _problems(sub, (*path, int(item.index)), item.type)
+        for sub in rest:
             yield from _problems(sub, path, cls)
     elif isinstance(exc, _ItemErrors):
         for index, sub in exc.errors:

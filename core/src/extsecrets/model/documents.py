@@ -12,7 +12,7 @@ from extsecrets.model.admission import external_secret_problems, store_problems
 from extsecrets.model.converter import FieldError, structure
 from extsecrets.model.external_secret import ExternalSecret
 from extsecrets.model.generator import GENERATORS_GROUP, Generator
-from extsecrets.model.problems import AdmissionContext, PathItem, Problem
+from extsecrets.model.problems import AdmissionContext, PathItem, Problem, render_path
 from extsecrets.model.store import ClusterSecretStore, ProviderConfig, SecretStore
 from extsecrets.types import GeneratorKind, ProviderService
 
@@ -104,7 +104,7 @@ def check_document(doc: Mapping[str, Any], catalog: Catalog) -> CheckedObject:
     """Check one Kubernetes object (a mapping with ``apiVersion`` and ``kind``)."""
     ident = object_id(doc)
     api_version, kind = str(doc.get("apiVersion")), ident.kind
-    group, _, version = api_version.rpartition("/")
+    group = api_version.rpartition("/")[0]
     if group == ESO_GROUP:
         if kind in _ESO_KINDS and api_version != ESO_API_VERSION:
             problem = Problem.at(
@@ -184,8 +184,12 @@ def _resolve_provider(
         if config is not None:
             ctx = AdmissionContext(ident.kind, ident.name, ident.namespace, path)
             problems.extend(_self_check(config, ctx))
-    if route is None and not any(p.path == Problem.at((*path, "service"), "").path
-                                 for p in problems):
+    service_path = render_path((*path, "service"))
+    # Unserved is only worth saying about a block that is otherwise right (a config that did not
+    # structure, or a service its own rules reject, has been reported already).
+    if route is None and config is not None and not any(
+        p.path == service_path and p.is_error for p in problems
+    ):
         label = f"{pc.name}/{pc.service}" if pc.service is not None else pc.name
         problems.append(Problem.at((*path, "service"),
                                    f"no installed plugin serves provider {label}; "

@@ -1,3 +1,4 @@
-"""AWS Secrets Manager provider for extsecrets (`spec.provider.aws` with `service: SecretsManager`)."""
+"""AWS Secrets Manager provider for extsecrets
+(`spec.provider.aws` with `service: SecretsManager`)."""
 
 SERVICE = "SecretsManager"

@@ -10,7 +10,7 @@ from extsecrets_aws_secretsmanager import SERVICE
 
 @extsecrets.hookimpl
 def extsecrets_register() -> Registration:
-    """Serve ``spec.provider.aws`` with ``service: SecretsManager``; the auth plugin authenticates."""
+    """Serve ``spec.provider.aws`` with ``service: SecretsManager``; aws-auth authenticates."""
     return Registration(
         providers=[
             ProviderService(

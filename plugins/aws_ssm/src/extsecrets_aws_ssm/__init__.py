@@ -1,3 +1,4 @@
-"""AWS SSM Parameter Store provider for extsecrets (`spec.provider.aws` with `service: ParameterStore`)."""
+"""AWS SSM Parameter Store provider for extsecrets
+(`spec.provider.aws` with `service: ParameterStore`)."""
 
 SERVICE = "ParameterStore"

@@ -10,7 +10,7 @@ from extsecrets_aws_ssm import SERVICE
 
 @extsecrets.hookimpl
 def extsecrets_register() -> Registration:
-    """Serve ``spec.provider.aws`` with ``service: ParameterStore``; the auth plugin authenticates."""
+    """Serve ``spec.provider.aws`` with ``service: ParameterStore``; aws-auth authenticates."""
     return Registration(
         providers=[
             ProviderService(

@@ -22,6 +22,7 @@ install: $(STAMP)
 ## lint: ruff, mypy --strict on the core, import-linter contracts
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/mypy core/src
 	$(BIN)/lint-imports
 

@@ -49,10 +49,11 @@ class Provider:
     @extsecrets.hookimpl
     def extsecrets_fetch(self, store: StoreView, refs: Sequence[FetchRef]) -> dict[Any, Any]:
         self.calls.append((store.name, list(refs)))
-        return {r: SecretBytes(f"{self.claim.label}:{r.key}".encode()) for r in refs
-                if isinstance(r, RemoteRef) and r.key != "missing"} | {
-            r: NotFoundError() for r in refs if isinstance(r, RemoteRef) and r.key == "missing"
-        }
+        return {
+            r: SecretBytes(f"{self.claim.label}:{r.key}".encode())
+            for r in refs
+            if isinstance(r, RemoteRef) and r.key != "missing"
+        } | {r: NotFoundError() for r in refs if isinstance(r, RemoteRef) and r.key == "missing"}
 
 
 class Auth:
@@ -117,7 +118,10 @@ def test_unknown_provider_lists_what_is_installed() -> None:
     host = PluginHost.from_plugins({"sm": Provider("aws", "SecretsManager")})
     with pytest.raises(ConfigError) as info:
         host.fetch(store("gcp", None), None, [RemoteRef("k")])
-    assert str(info.value) == "no installed plugin serves provider gcp; installed: aws/SecretsManager (sm)"
+    assert (
+        str(info.value)
+        == "no installed plugin serves provider gcp; installed: aws/SecretsManager (sm)"
+    )
 
 
 def test_authenticate_is_routed_by_the_scheme_the_provider_names() -> None:
@@ -147,8 +151,11 @@ def test_an_auth_scheme_nobody_serves_is_a_config_error() -> None:
 
 def test_two_plugins_claiming_one_service_both_fail_naming_each_other() -> None:
     host = PluginHost.from_plugins(
-        {"a": Provider("aws", "SecretsManager"), "b": Provider("aws", "SecretsManager"),
-         "c": Provider("aws", "ParameterStore")},
+        {
+            "a": Provider("aws", "SecretsManager"),
+            "b": Provider("aws", "SecretsManager"),
+            "c": Provider("aws", "ParameterStore"),
+        },
         strict=False,
     )
     status = {p.name: (p.status, p.reason) for p in host.plugins}
@@ -180,7 +187,10 @@ def test_strict_mode_makes_a_conflict_fatal() -> None:
     ("plugin", "reason"),
     [
         (object(), "it does not implement extsecrets_register"),
-        (type("Typo", (), {"extsecrets_fecth": lambda self: None})(), "unknown hook(s): extsecrets_fecth"),
+        (
+            type("Typo", (), {"extsecrets_fecth": lambda self: None})(),
+            "unknown hook(s): extsecrets_fecth",
+        ),
     ],
 )
 def test_malformed_plugins_are_refused(plugin: object, reason: str) -> None:
@@ -246,8 +256,11 @@ def test_session_tags_merge_in_name_order_and_builtin_tags_win() -> None:
             return {**self.tags, "ns": namespace}
 
     host = PluginHost.from_plugins(
-        {"b": Tagger({"team": "b", "esoNamespace": "spoofed"}), "a": Tagger({"team": "a", "x": "1"}),
-         "sm": Provider("aws", "SecretsManager")}
+        {
+            "b": Tagger({"team": "b", "esoNamespace": "spoofed"}),
+            "a": Tagger({"team": "a", "x": "1"}),
+            "sm": Provider("aws", "SecretsManager"),
+        }
     )
     tags = host.session_tags(store(), "team-a", builtin={"esoNamespace": "team-a"})
     assert tags == {"team": "b", "x": "1", "ns": "team-a", "esoNamespace": "team-a"}

@@ -12,7 +12,7 @@ import click
 from extsecrets import __version__
 from extsecrets.errors import PluginError
 from extsecrets.manifests import read_manifests
-from extsecrets.model import CheckedObject, ObjectId, Problem, check_document
+from extsecrets.model import CheckedObject, Problem, check_document
 from extsecrets.plugins import PluginHost, PluginInfo
 
 
@@ -49,12 +49,12 @@ def plugins(as_json: bool) -> None:
         click.echo("no plugins installed (entry-point group: extsecrets)")
         return
     rows = [("NAME", "DISTRIBUTION", "VERSION", "STATUS", "SERVES")]
-    rows += [(i.name, i.distribution or "-", i.version or "-", i.status, _serves(i))
-             for i in infos]
+    rows += [(i.name, i.distribution or "-", i.version or "-", i.status, _serves(i)) for i in infos]
     widths = [max(len(r[c]) for r in rows) for c in range(4)]
     for row in rows:
-        click.echo("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=False))
-                   + "  " + row[4])
+        click.echo(
+            "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=False)) + "  " + row[4]
+        )
     for info in infos:
         if info.reason:
             click.echo(f"{info.name}: {info.status}: {info.reason}")
@@ -68,16 +68,14 @@ def _serves(info: PluginInfo) -> str:
     return ", ".join(parts) or "-"
 
 
-def _line(ident: ObjectId, problem: Problem) -> str:
-    text = f"{ident}: {problem.path}: {problem.message}" if problem.path else (
-        f"{ident}: {problem.message}"
-    )
-    return f"warning: {text}" if problem.severity == "warning" else text
-
-
 @main.command()
 @click.option(
-    "-f", "--filename", "targets", multiple=True, required=True, metavar="PATH",
+    "-f",
+    "--filename",
+    "targets",
+    multiple=True,
+    required=True,
+    metavar="PATH",
     help="A manifest file, a folder (read recursively) or - for stdin. Repeatable.",
 )
 def validate(targets: Sequence[str]) -> None:
@@ -95,8 +93,10 @@ def validate(targets: Sequence[str]) -> None:
     for doc in documents:
         body = doc.body
         if not isinstance(body, dict) or not body.get("apiVersion") or not body.get("kind"):
-            click.echo(f"note: {doc.where}: skipped, not a Kubernetes object "
-                       "(no apiVersion/kind)", err=True)
+            click.echo(
+                f"note: {doc.where}: skipped, not a Kubernetes object (no apiVersion/kind)",
+                err=True,
+            )
             continue
         checked.append((check_document(body, host), doc.where))
 
@@ -107,13 +107,14 @@ def validate(targets: Sequence[str]) -> None:
         group = str(obj.raw.get("apiVersion")).rpartition("/")[0]
         key = (group, obj.ident.kind, obj.ident.namespace, obj.ident.name)
         if key in seen:
-            problems.append(Problem("metadata.name",
-                                    f"defined more than once: in {seen[key]} and in {where}"))
+            problems.append(
+                Problem("metadata.name", f"defined more than once: in {seen[key]} and in {where}")
+            )
         else:
             seen[key] = where
         for problem in problems:
             failed = failed or problem.is_error
-            click.echo(_line(obj.ident, problem))
+            click.echo(problem.line(obj.ident))
     if broken:
         sys.exit(2)
     if failed:

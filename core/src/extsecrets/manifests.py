@@ -74,8 +74,10 @@ def _parse(text: str, file: str) -> Iterator[Document]:
             body = loader.get_data()
             if body is None:
                 continue
-            if isinstance(body, dict) and body.get("kind") == "List" and isinstance(
-                body.get("items"), list
+            if (
+                isinstance(body, dict)
+                and body.get("kind") == "List"
+                and isinstance(body.get("items"), list)
             ):
                 for item in body["items"]:
                     yield Document(file, index, line, item)

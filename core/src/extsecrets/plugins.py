@@ -50,6 +50,7 @@ DISABLE_ENV = "EXTSECRETS_DISABLE_PLUGINS"
 
 Status = Literal["active", "disabled", "failed"]
 
+
 @attrs.frozen
 class PluginInfo:
     """One plugin as ``extsecrets plugins`` shows it."""
@@ -154,19 +155,25 @@ class PluginHost:
             dist_name = dist.metadata["Name"] if dist is not None else None
             version = dist.version if dist is not None else None
             if ep.name in blocked:
-                host._record(PluginInfo(ep.name, dist_name, version, "disabled",
-                                        f"listed in {DISABLE_ENV}"))
+                host._record(
+                    PluginInfo(ep.name, dist_name, version, "disabled", f"listed in {DISABLE_ENV}")
+                )
                 continue
             if ep.name in host._infos or any(c.name == ep.name for c in candidates):
-                host._fail(PluginInfo(ep.name, dist_name, version, "failed"),
-                           f"entry point name {ep.name!r} is used by more than one distribution",
-                           strict)
+                host._fail(
+                    PluginInfo(ep.name, dist_name, version, "failed"),
+                    f"entry point name {ep.name!r} is used by more than one distribution",
+                    strict,
+                )
                 continue
             try:
                 obj = ep.load()
             except Exception as exc:
-                host._fail(PluginInfo(ep.name, dist_name, version, "failed"),
-                           f"import failed: {_describe(exc)}", strict)
+                host._fail(
+                    PluginInfo(ep.name, dist_name, version, "failed"),
+                    f"import failed: {_describe(exc)}",
+                    strict,
+                )
                 continue
             candidates.append(_Candidate(ep.name, obj, dist_name, version))
         host._activate(candidates, strict)
@@ -210,8 +217,9 @@ class PluginHost:
         losers = _conflicts(registered)
 
         for cand, reg in registered:
-            info = PluginInfo(cand.name, cand.distribution, cand.version, "active",
-                              registration=reg)
+            info = PluginInfo(
+                cand.name, cand.distribution, cand.version, "active", registration=reg
+            )
             if cand.name in losers:
                 self._pm.unregister(cand.obj)
                 hint = f"; disable one of them with {DISABLE_ENV}"
@@ -280,8 +288,7 @@ class PluginHost:
     def describe_providers(self) -> str:
         """``aws/ParameterStore (extsecrets-aws-ssm), ...``: for "not installed" errors."""
         items = sorted(
-            f"{p.label} ({self._infos[n].distribution or n})"
-            for n, p in self._providers.values()
+            f"{p.label} ({self._infos[n].distribution or n})" for n, p in self._providers.values()
         )
         return ", ".join(items) or "none"
 
@@ -354,8 +361,11 @@ class PluginHost:
         if plugin is None:
             return None
         key: Hashable | None = self._call(
-            "extsecrets_credentials_key", plugin,
-            subject=subject, namespace=namespace, cluster=cluster,
+            "extsecrets_credentials_key",
+            plugin,
+            subject=subject,
+            namespace=namespace,
+            cluster=cluster,
         )
         return key
 
@@ -367,8 +377,11 @@ class PluginHost:
         if plugin is None:
             return None
         creds = self._call(
-            "extsecrets_authenticate", plugin,
-            subject=subject, namespace=namespace, cluster=cluster,
+            "extsecrets_authenticate",
+            plugin,
+            subject=subject,
+            namespace=namespace,
+            cluster=cluster,
         )
         if not isinstance(creds, Credentials):
             raise PluginError(
@@ -400,8 +413,11 @@ class PluginHost:
     ) -> Generated:
         plugin = self._generator_hit(generator.kind)[0]
         out = self._call(
-            "extsecrets_generate", plugin,
-            generator=generator, credentials=credentials, cluster=cluster,
+            "extsecrets_generate",
+            plugin,
+            generator=generator,
+            credentials=credentials,
+            cluster=cluster,
         )
         if not isinstance(out, Generated):
             raise PluginError(
@@ -464,9 +480,7 @@ def _conflicts(registered: Sequence[tuple[_Candidate, Registration]]) -> dict[st
             claim(f"generator {g.kind}", cand)
         for a in reg.auth_schemes:
             claim(f"auth scheme {a.name}", cand)
-    whole = {
-        p.provider for _, reg in registered for p in reg.providers if p.service is None
-    }
+    whole = {p.provider for _, reg in registered for p in reg.providers if p.service is None}
     reasons: dict[str, list[str]] = {}
     for what, cands in owners.items():
         if len(cands) < 2:

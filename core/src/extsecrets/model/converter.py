@@ -85,8 +85,11 @@ class Pattern:
 
     def check(self, value: str) -> None:
         if len(value) < self.min_len:
-            raise FieldError("must not be empty" if self.min_len == 1 else
-                             f"must be at least {self.min_len} characters")
+            raise FieldError(
+                "must not be empty"
+                if self.min_len == 1
+                else f"must be at least {self.min_len} characters"
+            )
         if self.max_len is not None and len(value) > self.max_len:
             raise FieldError(f"must be no more than {self.max_len} characters")
         if not re.fullmatch(self.regex, value):
@@ -162,9 +165,7 @@ def _make_converter() -> cattrs.Converter:
     conv.register_structure_hook(str, strict((str,), "a string"))
     conv.register_structure_hook(int, strict((int,), "an integer"))
     conv.register_structure_hook(bool, strict((bool,), "a boolean"))
-    conv.register_structure_hook(
-        float, lambda v, _: float(strict((int, float), "a number")(v, _))
-    )
+    conv.register_structure_hook(float, lambda v, _: float(strict((int, float), "a number")(v, _)))
 
     def frozen_map(value: Any, _: Any) -> FrozenMap:
         expect(value, (dict,), "a mapping of strings")

@@ -27,9 +27,17 @@ __all__ = [
 
 ESO_GROUP = "external-secrets.io"
 ESO_API_VERSION = f"{ESO_GROUP}/v1"
-CLUSTER_SCOPED = frozenset({"ClusterSecretStore", "ClusterExternalSecret", "ClusterGenerator",
-                            "Namespace", "ClusterRole", "ClusterRoleBinding",
-                            "CustomResourceDefinition"})
+CLUSTER_SCOPED = frozenset(
+    {
+        "ClusterSecretStore",
+        "ClusterExternalSecret",
+        "ClusterGenerator",
+        "Namespace",
+        "ClusterRole",
+        "ClusterRoleBinding",
+        "CustomResourceDefinition",
+    }
+)
 
 Modelled: TypeAlias = SecretStore | ClusterSecretStore | ExternalSecret | Generator
 _ESO_KINDS: dict[str, type[Any]] = {
@@ -114,8 +122,9 @@ def check_document(doc: Mapping[str, Any], catalog: Catalog) -> CheckedObject:
             )
             return CheckedObject(ident, doc, None, (problem,), True)
         if kind not in _ESO_KINDS:
-            note = Problem.at(("kind",), f"{kind} is not supported by extsecrets yet; ignored",
-                              "warning")
+            note = Problem.at(
+                ("kind",), f"{kind} is not supported by extsecrets yet; ignored", "warning"
+            )
             return CheckedObject(ident, doc, None, (note,), False)
         return _check_eso(ident, doc, _ESO_KINDS[kind], catalog)
     if group == GENERATORS_GROUP:
@@ -139,8 +148,7 @@ def _check_eso(
     if cls is ExternalSecret:
         if obj is not None:
             problems.extend(external_secret_problems(obj))
-        return CheckedObject(ident, doc, obj if _clean(problems) else None,
-                             tuple(problems), True)
+        return CheckedObject(ident, doc, obj if _clean(problems) else None, tuple(problems), True)
 
     # A store: its provider block is checked even when the rest of the spec is broken.
     provider, provider_problems = _resolve_provider(ident, doc, catalog)
@@ -149,8 +157,9 @@ def _check_eso(
         problems.extend(store_problems(obj))
         if provider is not None:
             obj = attrs.evolve(obj, spec=attrs.evolve(obj.spec, provider=provider))
-    return CheckedObject(ident, doc, obj if _clean(problems) and provider else None,
-                         tuple(problems), True)
+    return CheckedObject(
+        ident, doc, obj if _clean(problems) and provider else None, tuple(problems), True
+    )
 
 
 def _clean(problems: Sequence[Problem]) -> bool:
@@ -170,12 +179,19 @@ def _resolve_provider(
     path: tuple[PathItem, ...] = ("spec", "provider", pc.name)
     claims = catalog.provider_claims(pc.name)
     if not claims:
-        return None, [Problem.at(path, f'no installed plugin serves provider "{pc.name}"; '
-                                       f"installed: {catalog.describe_providers()}")]
+        return None, [
+            Problem.at(
+                path,
+                f'no installed plugin serves provider "{pc.name}"; '
+                f"installed: {catalog.describe_providers()}",
+            )
+        ]
     route = catalog.provider(pc.name, pc.service)
     config_types = {c.config_type for c in claims}
-    config_type = route.config_type if route else (
-        next(iter(config_types)) if len(config_types) == 1 else None
+    config_type = (
+        route.config_type
+        if route
+        else (next(iter(config_types)) if len(config_types) == 1 else None)
     )
     problems: list[Problem] = []
     config = None
@@ -187,13 +203,19 @@ def _resolve_provider(
     service_path = render_path((*path, "service"))
     # Unserved is only worth saying about a block that is otherwise right (a config that did not
     # structure, or a service its own rules reject, has been reported already).
-    if route is None and config is not None and not any(
-        p.path == service_path and p.is_error for p in problems
+    if (
+        route is None
+        and config is not None
+        and not any(p.path == service_path and p.is_error for p in problems)
     ):
         label = f"{pc.name}/{pc.service}" if pc.service is not None else pc.name
-        problems.append(Problem.at((*path, "service"),
-                                   f"no installed plugin serves provider {label}; "
-                                   f"installed: {catalog.describe_providers()}"))
+        problems.append(
+            Problem.at(
+                (*path, "service"),
+                f"no installed plugin serves provider {label}; "
+                f"installed: {catalog.describe_providers()}",
+            )
+        )
     if config is None or route is None:
         return None, problems
     return attrs.evolve(pc, config=config), problems
@@ -207,13 +229,18 @@ def _self_check(config: object, ctx: AdmissionContext) -> Iterator[Problem]:
 def _check_generator(ident: ObjectId, doc: Mapping[str, Any], catalog: Catalog) -> CheckedObject:
     claim = catalog.generator(ident.kind)
     if claim is None:
-        note = Problem.at(("kind",), f"no installed plugin serves generator kind {ident.kind}; "
-                                     f"installed: {catalog.describe_generators()}", "warning")
+        note = Problem.at(
+            ("kind",),
+            f"no installed plugin serves generator kind {ident.kind}; "
+            f"installed: {catalog.describe_generators()}",
+            "warning",
+        )
         return CheckedObject(ident, doc, None, (note,), False)
     api_version = str(doc.get("apiVersion"))
     if api_version != claim.api_version:
-        problem = Problem.at(("apiVersion",), f"{ident.kind} is served as {claim.api_version}, "
-                                              f"not {api_version}")
+        problem = Problem.at(
+            ("apiVersion",), f"{ident.kind} is served as {claim.api_version}, not {api_version}"
+        )
         return CheckedObject(ident, doc, None, (problem,), True)
     envelope, problems = structure(_with_defaults(doc, ident), Generator)
     if "spec" not in doc:

@@ -40,6 +40,15 @@ class Problem:
     def is_error(self) -> bool:
         return self.severity == "error"
 
+    def line(self, subject: object) -> str:
+        """``Kind namespace/name: path: message``, prefixed ``warning: `` for a warning."""
+        text = (
+            f"{subject}: {self.path}: {self.message}"
+            if self.path
+            else (f"{subject}: {self.message}")
+        )
+        return f"warning: {text}" if self.severity == "warning" else text
+
 
 @attrs.frozen
 class AdmissionContext:

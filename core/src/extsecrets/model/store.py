@@ -40,8 +40,7 @@ class ProviderConfig:
             raise FieldError("storeSpec is missing provider")
         if len(value) != 1:
             raise FieldError(
-                "secret stores must only have exactly one backend specified, "
-                f"found {len(value)}"
+                f"secret stores must only have exactly one backend specified, found {len(value)}"
             )
         ((name, block),) = value.items()
         service = block.get("service") if isinstance(block, dict) else None

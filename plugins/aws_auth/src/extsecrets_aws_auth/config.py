@@ -115,8 +115,10 @@ class AWSProvider:
                 )
         yield from auth_problems(self.auth, context)
         yield from role_problems(
-            [(("role",), self.role), *((("additionalRoles", i), r)
-                                       for i, r in enumerate(self.additional_roles))],
+            [
+                (("role",), self.role),
+                *((("additionalRoles", i), r) for i, r in enumerate(self.additional_roles)),
+            ],
             context,
         )
         yield from self._tag_problems(context)
@@ -194,8 +196,11 @@ def auth_problems(
     if auth.secret_ref is not None:
         selectors = [
             ("accessKeyIDSecretRef", "AccessKeyID", auth.secret_ref.access_key_id_secret_ref),
-            ("secretAccessKeySecretRef", "SecretAccessKey",
-             auth.secret_ref.secret_access_key_secret_ref),
+            (
+                "secretAccessKeySecretRef",
+                "SecretAccessKey",
+                auth.secret_ref.secret_access_key_secret_ref,
+            ),
             ("sessionTokenSecretRef", "SessionToken", auth.secret_ref.session_token_secret_ref),
         ]
         for field, label, sel in selectors:

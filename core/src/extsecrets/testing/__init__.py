@@ -1,0 +1,23 @@
+"""Helpers for testing plugins and manifests; opt-in, nothing here runs in production.
+
+``check_yaml`` runs the same checks as ``extsecrets validate`` on YAML text and returns the
+lines it would print, so a plugin's admission rules can be tested as users see them.
+"""
+
+from __future__ import annotations
+
+import yaml
+
+from extsecrets.model import Catalog, CheckedObject, check_document
+
+__all__ = ["check_yaml", "checked_objects"]
+
+
+def checked_objects(text: str, catalog: Catalog) -> list[CheckedObject]:
+    """Every Kubernetes object in ``text`` (multi-document YAML), checked."""
+    return [check_document(doc, catalog) for doc in yaml.safe_load_all(text) if doc]
+
+
+def check_yaml(text: str, catalog: Catalog) -> list[str]:
+    """The problem lines ``extsecrets validate`` would print for ``text``."""
+    return [p.line(obj.ident) for obj in checked_objects(text, catalog) for p in obj.problems]

@@ -37,8 +37,11 @@ class FakePlugin:
                 ProviderService("fake", FakeProvider, service="One"),
                 ProviderService("fake", FakeProvider, service="Two"),
             ],
-            generators=[GeneratorKind("Password", "generators.external-secrets.io/v1alpha1",
-                                      FakeGeneratorSpec)],
+            generators=[
+                GeneratorKind(
+                    "Password", "generators.external-secrets.io/v1alpha1", FakeGeneratorSpec
+                )
+            ],
         )
 
 

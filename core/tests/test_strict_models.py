@@ -128,11 +128,14 @@ def test_metadata_namespace_defaults_like_kubectl(host: PluginHost) -> None:
 
 
 def test_server_fields_of_objects_read_back_from_a_cluster_are_accepted(host: PluginHost) -> None:
-    text = STORE.replace(
-        "namespace: team-a}",
-        "namespace: team-a, uid: u, resourceVersion: '7', generation: 2, "
-        "creationTimestamp: '2026-01-01T00:00:00Z', managedFields: [{manager: x}]}",
-    ) + "status: {conditions: []}\n"
+    text = (
+        STORE.replace(
+            "namespace: team-a}",
+            "namespace: team-a, uid: u, resourceVersion: '7', generation: 2, "
+            "creationTimestamp: '2026-01-01T00:00:00Z', managedFields: [{manager: x}]}",
+        )
+        + "status: {conditions: []}\n"
+    )
     (obj,) = checked_objects(text, host)
     assert obj.problems == ()
     assert isinstance(obj.obj, SecretStore)
@@ -153,7 +156,10 @@ def test_provider_block_is_structured_by_the_plugin_config_type(host: PluginHost
     [
         ("      label: bad\n", "spec.provider.fake.label: label must not be bad"),
         ("      lable: x\n", "spec.provider.fake.lable: unknown field (did you mean label?)"),
-        ("      values: [a]\n", "spec.provider.fake.values: expected a mapping of strings, got a list"),
+        (
+            "      values: [a]\n",
+            "spec.provider.fake.values: expected a mapping of strings, got a list",
+        ),
     ],
 )
 def test_provider_block_problems_carry_the_full_path(
@@ -182,7 +188,9 @@ def test_unserved_provider_and_service_list_what_is_installed(host: PluginHost) 
         ),
     ],
 )
-def test_provider_must_hold_exactly_one_block(host: PluginHost, provider: str, expected: str) -> None:
+def test_provider_must_hold_exactly_one_block(
+    host: PluginHost, provider: str, expected: str
+) -> None:
     text = STORE.replace("provider:\n    fake:\n      service: One", f"provider: {provider}")
     assert check_yaml(text, host) == [f"SecretStore team-a/store: {expected}"]
 

@@ -1,0 +1,61 @@
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+HERE = Path(__file__).parent
+TEST_DISTS = HERE / "plugin_dists"
+
+
+@pytest.fixture(scope="session")
+def test_plugins_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The test plugin distributions, really installed (with pip) into a folder of their own,
+    so they are only visible to the commands that put that folder on their path."""
+    target = tmp_path_factory.mktemp("plugins")
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            "--no-deps",
+            "--no-build-isolation",
+            "--no-index",
+            "--target",
+            str(target),
+            *(str(d) for d in sorted(TEST_DISTS.iterdir()) if (d / "pyproject.toml").exists()),
+        ],
+        check=True,
+    )
+    return target
+
+
+Run = Callable[..., subprocess.CompletedProcess[str]]
+
+
+@pytest.fixture
+def extsecrets_cmd() -> Run:
+    """Run ``python -m extsecrets ARGS`` as a user would, with extra environment."""
+
+    def run(
+        *args: str, env: dict[str, str] | None = None, stdin: str | None = None
+    ) -> subprocess.CompletedProcess[str]:
+        full_env = {k: v for k, v in os.environ.items() if not k.startswith("EXTSECRETS_")}
+        full_env.update(env or {})
+        return subprocess.run(
+            [sys.executable, "-m", "extsecrets", *args],
+            capture_output=True,
+            text=True,
+            env=full_env,
+            input=stdin,
+            timeout=60,
+        )
+
+    return run

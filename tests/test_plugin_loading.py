@@ -5,9 +5,9 @@ is already claimed), all found through their entry points."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 import subprocess
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 Run = Callable[..., subprocess.CompletedProcess[str]]

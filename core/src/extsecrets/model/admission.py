@@ -46,7 +46,7 @@ def store_problems(store: SecretStore | ClusterSecretStore) -> Iterator[Problem]
             Duration.parse(retry.retry_interval)
         except FieldError as exc:
             yield Problem.at(("spec", "retrySettings", "retryInterval"), exc.message)
-    if retry is not None and retry.max_retries is not None and retry.max_retries < 1:
+    if retry is not None and retry.max_retries < 1:
         yield Problem.at(
             ("spec", "retrySettings", "maxRetries"),
             "must be at least 1 (it counts attempts, the first one included)",

@@ -67,7 +67,9 @@ class RefreshInterval:
 
 @attrs.frozen
 class RetrySettingsSpec:
-    max_retries: int | None = None
+    """``spec.retrySettings``: ``maxRetries`` counts attempts (3 when the block is present)."""
+
+    max_retries: int = 3
     retry_interval: str | None = None
 
 

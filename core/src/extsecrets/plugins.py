@@ -336,7 +336,10 @@ class PluginHost:
             )
         return plugin
 
-    def _call(self, hook: str, plugin: str, **kwargs: Any) -> Any:
+    def _call(
+        self, hook: str, plugin: str, returns: tuple[type, ...] | None = None, **kwargs: Any
+    ) -> Any:
+        """Call ``hook`` on ``plugin`` only; check the result is one of ``returns``."""
         if not hasattr(self._pm.get_plugin(plugin), hook):
             raise PluginError(
                 f"plugin {self._infos[plugin].label} registered to serve this but does not "
@@ -344,7 +347,7 @@ class PluginHost:
                 plugin=plugin,
             )
         try:
-            return self._caller(hook, plugin)(**kwargs)
+            result = self._caller(hook, plugin)(**kwargs)
         except ExtSecretsError:
             raise
         except Exception as exc:
@@ -352,13 +355,20 @@ class PluginHost:
             raise PluginError(
                 f"plugin {plugin} failed in {hook}: {type(exc).__name__}", plugin=plugin
             ) from exc
+        if returns is not None and not isinstance(result, returns):
+            wanted = " or ".join(t.__name__ for t in returns)
+            raise PluginError(
+                f"plugin {plugin}: {hook} returned {type(result).__name__}, expected {wanted}",
+                plugin=plugin,
+            )
+        return result
 
     def credentials_key(
         self, subject: StoreView | GeneratorView, namespace: str, cluster: Any
     ) -> Hashable | None:
         """Cache key for the credentials of ``subject``; ``None``: do not cache."""
         plugin = self._route_auth(subject)
-        if plugin is None:
+        if plugin is None or not hasattr(self._pm.get_plugin(plugin), "extsecrets_credentials_key"):
             return None
         key: Hashable | None = self._call(
             "extsecrets_credentials_key",
@@ -376,19 +386,14 @@ class PluginHost:
         plugin = self._route_auth(subject)
         if plugin is None:
             return None
-        creds = self._call(
+        creds: Credentials = self._call(
             "extsecrets_authenticate",
             plugin,
+            (Credentials,),
             subject=subject,
             namespace=namespace,
             cluster=cluster,
         )
-        if not isinstance(creds, Credentials):
-            raise PluginError(
-                f"plugin {plugin}: extsecrets_authenticate returned {type(creds).__name__}, "
-                "expected Credentials",
-                plugin=plugin,
-            )
         return creds
 
     def fetch(
@@ -396,35 +401,30 @@ class PluginHost:
     ) -> Mapping[FetchRef, FetchOutcome]:
         """One batched read for one store. Refs the plugin left unanswered come back as errors."""
         plugin = self._provider_hit(store)[0]
-        answers = self._call(
-            "extsecrets_fetch", plugin, store=store, credentials=credentials, refs=list(refs)
+        answers: Mapping[FetchRef, FetchOutcome] = self._call(
+            "extsecrets_fetch",
+            plugin,
+            (Mapping,),
+            store=store,
+            credentials=credentials,
+            refs=list(refs),
         )
-        if not isinstance(answers, Mapping):
-            raise PluginError(
-                f"plugin {plugin}: extsecrets_fetch returned {type(answers).__name__}, "
-                "expected a mapping",
-                plugin=plugin,
-            )
         missing = PluginError(f"plugin {plugin} gave no answer for this reference", plugin=plugin)
         return {ref: answers.get(ref, missing) for ref in refs}
 
     def generate(
         self, generator: GeneratorView, credentials: Credentials | None, cluster: Any
     ) -> Generated:
+        """Fresh values from the plugin serving ``generator.kind``."""
         plugin = self._generator_hit(generator.kind)[0]
-        out = self._call(
+        out: Generated = self._call(
             "extsecrets_generate",
             plugin,
+            (Generated,),
             generator=generator,
             credentials=credentials,
             cluster=cluster,
         )
-        if not isinstance(out, Generated):
-            raise PluginError(
-                f"plugin {plugin}: extsecrets_generate returned {type(out).__name__}, "
-                "expected Generated",
-                plugin=plugin,
-            )
         return out
 
     # --- collected calls ------------------------------------------------------------------------
@@ -451,7 +451,7 @@ class PluginHost:
             if not isinstance(part, Mapping):
                 raise PluginError(
                     f"plugin {info.name}: extsecrets_session_tags returned "
-                    f"{type(part).__name__}, expected a mapping",
+                    f"{type(part).__name__}, expected Mapping",
                     plugin=info.name,
                 )
             merged.update({str(k): str(v) for k, v in part.items()})

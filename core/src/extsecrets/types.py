@@ -150,9 +150,7 @@ class StoreView:
 
 
 @attrs.frozen
-class RemoteRef:
-    """One value to read (``spec.data[].remoteRef``): the answer is ``SecretBytes``."""
-
+class _KeyRef:
     key: str
     property: str = ""
     version: str = ""
@@ -160,13 +158,16 @@ class RemoteRef:
 
 
 @attrs.frozen
-class ExtractRef:
-    """One JSON object to spread into keys (``spec.dataFrom[].extract``): answer ``SecretMap``."""
+class RemoteRef(_KeyRef):
+    """One value to read (``spec.data[].remoteRef``): the answer is ``SecretBytes``."""
 
-    key: str
-    property: str = ""
-    version: str = ""
-    metadata_policy: Literal["None", "Fetch"] = "None"
+
+@attrs.frozen
+class ExtractRef(_KeyRef):
+    """One JSON object to spread into keys (``spec.dataFrom[].extract``): answer ``SecretMap``.
+
+    A ``RemoteRef`` and an ``ExtractRef`` with the same fields are different requests.
+    """
 
 
 @attrs.frozen

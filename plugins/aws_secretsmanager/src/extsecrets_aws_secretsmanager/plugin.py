@@ -3,18 +3,12 @@
 from __future__ import annotations
 
 import extsecrets
-from extsecrets.types import ProviderService, Registration
-from extsecrets_aws_auth import AWS_AUTH_SCHEME, AWSProvider
+from extsecrets.types import Registration
+from extsecrets_aws_auth import aws_service
 from extsecrets_aws_secretsmanager import SERVICE
 
 
 @extsecrets.hookimpl
 def extsecrets_register() -> Registration:
     """Serve ``spec.provider.aws`` with ``service: SecretsManager``; aws-auth authenticates."""
-    return Registration(
-        providers=[
-            ProviderService(
-                provider="aws", service=SERVICE, config_type=AWSProvider, auth=AWS_AUTH_SCHEME
-            )
-        ]
-    )
+    return Registration(providers=[aws_service(SERVICE)])

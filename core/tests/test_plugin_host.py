@@ -183,21 +183,53 @@ def test_strict_mode_makes_a_conflict_fatal() -> None:
         )
 
 
+class Typo:
+    @extsecrets.hookimpl
+    def extsecrets_register(self) -> Registration:
+        return Registration()
+
+    @extsecrets.hookimpl
+    def extsecrets_fecth(self) -> None:
+        return None
+
+
+class Unmarked:
+    @extsecrets.hookimpl
+    def extsecrets_register(self) -> Registration:
+        return Registration()
+
+    def extsecrets_fetch(self) -> None:
+        return None
+
+
+class ImportsAPlugin:
+    """Attributes that merely start with ``extsecrets_`` (an imported package) are fine."""
+
+    extsecrets_aws_auth = object()
+
+    @extsecrets.hookimpl
+    def extsecrets_register(self) -> Registration:
+        return Registration()
+
+
 @pytest.mark.parametrize(
     ("plugin", "reason"),
     [
         (object(), "it does not implement extsecrets_register"),
-        (
-            type("Typo", (), {"extsecrets_fecth": lambda self: None})(),
-            "unknown hook(s): extsecrets_fecth",
-        ),
+        (Typo(), "unknown hook(s): extsecrets_fecth"),
+        (Unmarked(), "extsecrets_fetch not decorated with @extsecrets.hookimpl"),
     ],
 )
 def test_malformed_plugins_are_refused(plugin: object, reason: str) -> None:
     host = PluginHost.from_plugins({"p": plugin}, strict=False)
     (info,) = host.plugins
     assert info.status == "failed"
-    assert reason in (info.reason or "")
+    assert info.reason == f"registration failed: PluginError: {reason}"
+
+
+def test_names_that_only_look_like_hooks_are_ignored() -> None:
+    (info,) = PluginHost.from_plugins({"p": ImportsAPlugin()}).plugins
+    assert info.status == "active"
 
 
 def test_a_registration_of_the_wrong_type_is_refused() -> None:

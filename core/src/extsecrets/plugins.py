@@ -128,6 +128,7 @@ class PluginHost:
         self._generators: dict[str, tuple[str, GeneratorKind]] = {}
         self._auth: dict[str, str] = {}
         self._callers: dict[tuple[str, str], Callable[..., Any]] = {}
+        self._hooks: dict[str, frozenset[str]] = {}
 
     # --- building ---------------------------------------------------------------------------
 
@@ -232,15 +233,25 @@ class PluginHost:
                 self._generators[g.kind] = (cand.name, g)
             for a in reg.auth_schemes:
                 self._auth[a.name] = cand.name
+        # Callers made while plugins were still coming and going would route to the wrong set.
+        self._callers.clear()
 
     def _registration_of(self, name: str) -> Registration:
         plugin = self._pm.get_plugin(name)
-        implemented = {impl for impl in dir(plugin) if impl.startswith("extsecrets_")}
-        unknown = sorted(h for h in implemented if not hasattr(hookspecs, h))
+        marked = {n for n in dir(plugin) if self._pm.parse_hookimpl_opts(plugin, n) is not None}
+        unknown = sorted(n for n in marked if not hasattr(hookspecs, n))
         if unknown:
             raise PluginError(f"unknown hook(s): {', '.join(unknown)}")
-        if "extsecrets_register" not in implemented:
+        unmarked = sorted(
+            n
+            for n in dir(plugin)
+            if n.startswith("extsecrets_") and hasattr(hookspecs, n) and n not in marked
+        )
+        if unmarked:
+            raise PluginError(f"{', '.join(unmarked)} not decorated with @extsecrets.hookimpl")
+        if "extsecrets_register" not in marked:
             raise PluginError("it does not implement extsecrets_register")
+        self._hooks[name] = frozenset(marked)
         results = self._caller("extsecrets_register", name)()
         reg = results[0] if len(results) == 1 else results
         if not isinstance(reg, Registration):
@@ -340,7 +351,7 @@ class PluginHost:
         self, hook: str, plugin: str, returns: tuple[type, ...] | None = None, **kwargs: Any
     ) -> Any:
         """Call ``hook`` on ``plugin`` only; check the result is one of ``returns``."""
-        if not hasattr(self._pm.get_plugin(plugin), hook):
+        if hook not in self._hooks[plugin]:
             raise PluginError(
                 f"plugin {self._infos[plugin].label} registered to serve this but does not "
                 f"implement {hook}",
@@ -438,9 +449,7 @@ class PluginHost:
         """Tags from every plugin, merged in name order, then ``builtin`` applied last."""
         merged: dict[str, str] = {}
         for info in self.plugins:
-            if info.status != "active" or not hasattr(
-                self._pm.get_plugin(info.name), "extsecrets_session_tags"
-            ):
+            if info.status != "active" or "extsecrets_session_tags" not in self._hooks[info.name]:
                 continue
             results = self._call(
                 "extsecrets_session_tags", info.name, subject=subject, namespace=namespace
@@ -467,27 +476,22 @@ def _label(cand: _Candidate) -> str:
 def _conflicts(registered: Sequence[tuple[_Candidate, Registration]]) -> dict[str, list[str]]:
     """Plugin name -> why it may not serve: names it claims that another plugin claims too."""
     owners: dict[str, dict[str, _Candidate]] = {}
-
-    def claim(what: str, cand: _Candidate) -> None:
-        owners.setdefault(what, {})[cand.name] = cand
-
     for cand, reg in registered:
-        for p in reg.providers:
-            claim(f"provider {p.label}", cand)
-            # A claim of the whole provider collides with a claim of any of its services.
-            claim(f"provider {p.provider} (any service)", cand)
-        for g in reg.generators:
-            claim(f"generator {g.kind}", cand)
-        for a in reg.auth_schemes:
-            claim(f"auth scheme {a.name}", cand)
-    whole = {p.provider for _, reg in registered for p in reg.providers if p.service is None}
+        for what in (
+            *(f"provider {p.label}" for p in reg.providers),
+            *(f"generator {g.kind}" for g in reg.generators),
+            *(f"auth scheme {a.name}" for a in reg.auth_schemes),
+        ):
+            owners.setdefault(what, {})[cand.name] = cand
+    # A claim of a whole provider collides with a claim of any one of its services.
+    for cand, reg in registered:
+        for provider in {p.provider for p in reg.providers if p.service is not None}:
+            if f"provider {provider}" in owners:
+                owners[f"provider {provider}"][cand.name] = cand
     reasons: dict[str, list[str]] = {}
     for what, cands in owners.items():
-        if len(cands) < 2:
-            continue
-        if what.endswith("(any service)") and what.split(" ")[1] not in whole:
-            continue
         for name, cand in cands.items():
             others = ", ".join(_label(o) for n, o in cands.items() if n != name)
-            reasons.setdefault(cand.name, []).append(f"{what} is also claimed by {others}")
+            if others:
+                reasons.setdefault(cand.name, []).append(f"{what} is also claimed by {others}")
     return reasons

@@ -251,5 +251,7 @@ def _check_generator(ident: ObjectId, doc: Mapping[str, Any], catalog: Catalog) 
     if config is not None:
         ctx = AdmissionContext(ident.kind, ident.name, ident.namespace, ("spec",))
         problems.extend(_self_check(config, ctx))
-    obj = attrs.evolve(envelope, spec=config) if envelope is not None and config else None
+    obj = (
+        attrs.evolve(envelope, spec=config) if envelope is not None and config is not None else None
+    )
     return CheckedObject(ident, doc, obj if _clean(problems) else None, tuple(problems), True)

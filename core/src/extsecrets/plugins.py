@@ -32,6 +32,7 @@ from extsecrets.types import (
     ProviderService,
     Registration,
     StoreView,
+    provider_label,
 )
 
 __all__ = [
@@ -64,9 +65,7 @@ class PluginInfo:
 
     @property
     def label(self) -> str:
-        """``distribution version (entry point name)``, as error messages name a plugin."""
-        dist = f"{self.distribution} {self.version}" if self.distribution else "(no distribution)"
-        return f"{dist} (entry point {self.name})"
+        return _plugin_label(self.name, self.distribution, self.version)
 
     def to_json(self) -> dict[str, Any]:
         reg = self.registration
@@ -287,9 +286,15 @@ class PluginHost:
         found = [p for (name, _), (_, p) in self._providers.items() if name == provider]
         return sorted(found, key=lambda p: p.service or "")
 
+    def _lookup_provider(
+        self, provider: str, service: str | None
+    ) -> tuple[str, ProviderService] | None:
+        """(plugin name, claim) serving this provider and service: exact, else whole provider."""
+        return self._providers.get((provider, service)) or self._providers.get((provider, None))
+
     def provider(self, provider: str, service: str | None) -> ProviderService | None:
         """The registration serving this provider and service, if one is active."""
-        hit = self._providers.get((provider, service)) or self._providers.get((provider, None))
+        hit = self._lookup_provider(provider, service)
         return hit[1] if hit else None
 
     def generator(self, kind: str) -> GeneratorKind | None:
@@ -312,13 +317,11 @@ class PluginHost:
     # --- routed calls ---------------------------------------------------------------------------
 
     def _provider_hit(self, store: StoreView) -> tuple[str, ProviderService]:
-        hit = self._providers.get((store.provider, store.service)) or self._providers.get(
-            (store.provider, None)
-        )
+        hit = self._lookup_provider(store.provider, store.service)
         if hit is None:
-            label = store.provider if store.service is None else f"{store.provider}/{store.service}"
             raise ConfigError(
-                f"no installed plugin serves provider {label}; "
+                f"no installed plugin serves provider "
+                f"{provider_label(store.provider, store.service)}; "
                 f"installed: {self.describe_providers()}"
             )
         return hit
@@ -468,9 +471,10 @@ class PluginHost:
         return merged
 
 
-def _label(cand: _Candidate) -> str:
-    dist = f"{cand.distribution} {cand.version}" if cand.distribution else "(no distribution)"
-    return f"{dist} (entry point {cand.name})"
+def _plugin_label(name: str, distribution: str | None, version: str | None) -> str:
+    """``distribution version (entry point name)``, as error messages name a plugin."""
+    dist = f"{distribution} {version}" if distribution else "(no distribution)"
+    return f"{dist} (entry point {name})"
 
 
 def _conflicts(registered: Sequence[tuple[_Candidate, Registration]]) -> dict[str, list[str]]:
@@ -491,7 +495,11 @@ def _conflicts(registered: Sequence[tuple[_Candidate, Registration]]) -> dict[st
     reasons: dict[str, list[str]] = {}
     for what, cands in owners.items():
         for name, cand in cands.items():
-            others = ", ".join(_label(o) for n, o in cands.items() if n != name)
+            others = ", ".join(
+                _plugin_label(o.name, o.distribution, o.version)
+                for n, o in cands.items()
+                if n != name
+            )
             if others:
                 reasons.setdefault(cand.name, []).append(f"{what} is also claimed by {others}")
     return reasons

@@ -34,6 +34,7 @@ __all__ = [
     "SecretMap",
     "StoreKind",
     "StoreView",
+    "provider_label",
 ]
 
 StoreKind: TypeAlias = Literal["SecretStore", "ClusterSecretStore"]
@@ -229,7 +230,12 @@ class ProviderService:
 
     @property
     def label(self) -> str:
-        return self.provider if self.service is None else f"{self.provider}/{self.service}"
+        return provider_label(self.provider, self.service)
+
+
+def provider_label(provider: str, service: str | None) -> str:
+    """``aws/SecretsManager``, or ``vault`` for a provider without services."""
+    return provider if service is None else f"{provider}/{service}"
 
 
 @attrs.frozen

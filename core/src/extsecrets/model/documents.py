@@ -14,7 +14,7 @@ from extsecrets.model.external_secret import ExternalSecret
 from extsecrets.model.generator import GENERATORS_GROUP, Generator
 from extsecrets.model.problems import AdmissionContext, PathItem, Problem, render_path
 from extsecrets.model.store import ClusterSecretStore, ProviderConfig, SecretStore
-from extsecrets.types import GeneratorKind, ProviderService
+from extsecrets.types import GeneratorKind, ProviderService, provider_label
 
 __all__ = [
     "ESO_API_VERSION",
@@ -208,7 +208,7 @@ def _resolve_provider(
         and config is not None
         and not any(p.path == service_path and p.is_error for p in problems)
     ):
-        label = f"{pc.name}/{pc.service}" if pc.service is not None else pc.name
+        label = provider_label(pc.name, pc.service)
         problems.append(
             Problem.at(
                 (*path, "service"),

@@ -11,7 +11,7 @@ import click
 
 from extsecrets import __version__
 from extsecrets.errors import PluginError
-from extsecrets.manifests import read_manifests
+from extsecrets.manifests import is_kubernetes_object, read_manifests
 from extsecrets.model import CheckedObject, Problem, check_document
 from extsecrets.plugins import PluginHost, PluginInfo
 
@@ -92,7 +92,7 @@ def validate(targets: Sequence[str]) -> None:
     checked: list[tuple[CheckedObject, str]] = []
     for doc in documents:
         body = doc.body
-        if not isinstance(body, dict) or not body.get("apiVersion") or not body.get("kind"):
+        if not is_kubernetes_object(body):
             click.echo(
                 f"note: {doc.where}: skipped, not a Kubernetes object (no apiVersion/kind)",
                 err=True,

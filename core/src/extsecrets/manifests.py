@@ -11,7 +11,13 @@ from typing import IO, Any
 import attrs
 import yaml
 
-__all__ = ["Document", "ManifestError", "read_manifests"]
+__all__ = [
+    "Document",
+    "ManifestError",
+    "is_kubernetes_object",
+    "parse_documents",
+    "read_manifests",
+]
 
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 
@@ -61,7 +67,13 @@ def _files(target: str) -> Iterator[str]:
         raise ManifestError(f"{target}: no such file or directory")
 
 
-def _parse(text: str, file: str) -> Iterator[Document]:
+def is_kubernetes_object(body: Any) -> bool:
+    """A mapping with ``apiVersion`` and ``kind``; other documents are skipped."""
+    return isinstance(body, dict) and bool(body.get("apiVersion")) and bool(body.get("kind"))
+
+
+def parse_documents(text: str, file: str) -> Iterator[Document]:
+    """The documents of one YAML text (``kind: List`` expanded); ``file`` names it in errors."""
     loader = _Loader(text)
     try:
         index = 0
@@ -111,7 +123,7 @@ def read_manifests(
                     text, name = (stdin or sys.stdin).read(), "<stdin>"
                 else:
                     text, name = Path(file).read_text(encoding="utf-8"), file
-                docs.extend(_parse(text, name))
+                docs.extend(parse_documents(text, name))
             except (OSError, UnicodeDecodeError) as exc:
                 errors.append(ManifestError(f"{file}: cannot read: {exc}"))
             except ManifestError as exc:

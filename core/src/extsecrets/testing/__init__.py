@@ -6,16 +6,20 @@ lines it would print, so a plugin's admission rules can be tested as users see t
 
 from __future__ import annotations
 
-import yaml
-
+from extsecrets.manifests import is_kubernetes_object, parse_documents
 from extsecrets.model import Catalog, CheckedObject, check_document
 
 __all__ = ["check_yaml", "checked_objects"]
 
 
 def checked_objects(text: str, catalog: Catalog) -> list[CheckedObject]:
-    """Every Kubernetes object in ``text`` (multi-document YAML), checked."""
-    return [check_document(doc, catalog) for doc in yaml.safe_load_all(text) if doc]
+    """Every Kubernetes object in ``text`` (multi-document YAML), read and checked as
+    ``extsecrets validate`` reads and checks them."""
+    return [
+        check_document(doc.body, catalog)
+        for doc in parse_documents(text, "<text>")
+        if is_kubernetes_object(doc.body)
+    ]
 
 
 def check_yaml(text: str, catalog: Catalog) -> list[str]:

@@ -8,6 +8,9 @@ a secret value; plugins sanitise provider messages before raising.
 
 from __future__ import annotations
 
+import copy
+import re
+
 __all__ = [
     "AuthError",
     "ConfigError",
@@ -16,7 +19,26 @@ __all__ = [
     "PermanentError",
     "PluginError",
     "TemporaryError",
+    "sanitize",
+    "with_context",
 ]
+
+# Fragments of provider messages that identify a request or a credential, never useful to a user
+# reading a status and sometimes sensitive (spec §0.11).
+_SENSITIVE = [
+    (re.compile(r"Credential=[^,\s]+"), "Credential=<redacted>"),
+    (re.compile(r"(?i)(request[ _-]?id:?\s*)[0-9A-Za-z-]+"), r"\1<redacted>"),
+    (re.compile(r"(?i)(x-amz-security-token[=:]\s*)\S+"), r"\1<redacted>"),
+    (re.compile(r"(?i)(signature[=:]\s*)[0-9a-f]{16,}"), r"\1<redacted>"),
+]
+
+
+def sanitize(message: str) -> str:
+    """``message`` with request ids and credential fragments blanked out; the engine applies it
+    to every message before it reaches a status, an event or a log line."""
+    for pattern, replacement in _SENSITIVE:
+        message = pattern.sub(replacement, message)
+    return message
 
 
 class ExtSecretsError(Exception):
@@ -78,3 +100,12 @@ class PluginError(ExtSecretsError):
     def __init__(self, message: str, *, plugin: str = "") -> None:
         super().__init__(message)
         self.plugin = plugin
+
+
+def with_context(error: ExtSecretsError, prefix: str) -> ExtSecretsError:
+    """A copy of ``error`` (same class, so the engine still knows what it means) whose message
+    starts with ``prefix``: how ESO wraps errors as they travel up."""
+    wrapped = copy.copy(error)
+    wrapped.message = prefix + error.message
+    wrapped.args = (wrapped.message,)
+    return wrapped

@@ -185,3 +185,5 @@ def _data_from_details(es: ExternalSecret) -> Iterator[Problem]:
                     (*rat, "transform"),
                     "rewrite.transform uses templates, which are not supported yet",
                 )
+            if rewrite.merge is not None:
+                yield Problem.at((*rat, "merge"), "rewrite.merge is not supported yet")

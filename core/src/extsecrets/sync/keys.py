@@ -4,7 +4,6 @@ the null-byte check and the Secret's data hash, bit for bit as ESO computes them
 from __future__ import annotations
 
 import base64
-import binascii
 import hashlib
 import unicodedata
 from collections.abc import Mapping
@@ -12,7 +11,19 @@ from typing import Literal
 
 from extsecrets.errors import PermanentError
 
-__all__ = ["convert_key", "convert_keys", "data_hash", "decode_value", "go_map_format"]
+__all__ = [
+    "MAX_KEY_LENGTH",
+    "check_null_bytes",
+    "convert_key",
+    "convert_keys",
+    "data_hash",
+    "decode_map",
+    "decode_value",
+    "go_map_format",
+    "validate_keys",
+]
+
+MAX_KEY_LENGTH = 253
 
 _KEPT_PUNCTUATION = frozenset("-._")
 
@@ -42,30 +53,110 @@ def convert_keys(
     return out
 
 
+_STD = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
+_URL = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+_NEWLINES = (ord("\r"), ord("\n"))
+_PAD = ord("=")
+
+
+def _go_corrupt_offset(src: bytes, alphabet: frozenset[int]) -> int | None:
+    """Where Go's padded base64 decoder reports ``illegal base64 data at input byte N``
+    (``None``: Go accepts the input). A port of the scan in Go's ``decodeQuantum``."""
+    si, n = 0, len(src)
+    while True:
+        j = 0
+        while j < 4:
+            if si == n:
+                return None if j == 0 else si - j
+            char = src[si]
+            si += 1
+            if char in alphabet:
+                j += 1
+                continue
+            if char in _NEWLINES:
+                continue
+            if char != _PAD or j < 2:
+                return si - 1
+            if j == 2:  # "==" expected; the first "=" is consumed
+                while si < n and src[si] in _NEWLINES:
+                    si += 1
+                if si == n:
+                    return n
+                if src[si] != _PAD:
+                    return si - 1
+                si += 1
+            while si < n and src[si] in _NEWLINES:
+                si += 1
+            return si if si < n else None
+
+
 def _b64(value: bytes, url: bool) -> bytes:
-    # Go's decoder skips CR and LF; it rejects the other alphabet's two characters.
+    """Decode like Go's ``base64.StdEncoding`` / ``URLEncoding``: padded, newlines skipped."""
+    offset = _go_corrupt_offset(value, _URL if url else _STD)
+    if offset is not None:
+        raise PermanentError(f"illegal base64 data at input byte {offset}")
     text = value.replace(b"\r", b"").replace(b"\n", b"")
-    if (url and (b"+" in text or b"/" in text)) or (not url and (b"-" in text or b"_" in text)):
-        raise binascii.Error("character outside the alphabet")
-    return base64.b64decode(text, altchars=b"-_" if url else None, validate=True)
+    return base64.b64decode(text, altchars=b"-_" if url else None)
 
 
 def decode_value(value: bytes, strategy: Literal["Auto", "Base64", "Base64URL", "None"]) -> bytes:
     """Apply ``decodingStrategy``: ``Auto`` tries standard then URL base64, else keeps the value;
-    ``Base64``/``Base64URL`` fail on anything that is not valid base64 of that alphabet."""
+    ``Base64``/``Base64URL`` fail on anything that is not valid base64 of that alphabet, with
+    Go's text (``illegal base64 data at input byte 4``)."""
     if strategy == "None":
         return value
     if strategy == "Auto":
         for url in (False, True):
             try:
                 return _b64(value, url)
-            except (binascii.Error, ValueError):
+            except PermanentError:
                 continue
         return value
-    try:
-        return _b64(value, strategy == "Base64URL")
-    except (binascii.Error, ValueError) as exc:
-        raise PermanentError(f"error decoding value with {strategy}: {exc}") from None
+    return _b64(value, strategy == "Base64URL")
+
+
+def decode_map(
+    data: Mapping[str, bytes], strategy: Literal["Auto", "Base64", "Base64URL", "None"]
+) -> dict[str, bytes]:
+    """``decode_value`` on every value; the first failure (in key order) names its key."""
+    out: dict[str, bytes] = {}
+    for key in sorted(data):
+        try:
+            out[key] = decode_value(data[key], strategy)
+        except PermanentError as exc:
+            raise PermanentError(f"failure decoding key {key}: {exc}") from None
+    return out
+
+
+def check_null_bytes(key: str, value: bytes, policy: Literal["Ignore", "Fail"]) -> None:
+    """``nullBytePolicy: Fail`` refuses a value holding a NUL byte (ESO's text)."""
+    if policy == "Fail" and b"\x00" in value:
+        raise PermanentError(f'fetched secret value for key "{key}" contains null bytes')
+
+
+def validate_keys(data: Mapping[str, bytes]) -> dict[str, bytes]:
+    """ESO's ``ValidateKeys``: empty keys are dropped; a key longer than 253 bytes or holding a
+    character other than a letter, a digit, ``-``, ``.`` or ``_`` is an error. The first bad
+    key in key order is reported (ESO's order is Go's random map order)."""
+    out: dict[str, bytes] = {}
+    for key in sorted(data):
+        if not key:
+            continue
+        raw = key.encode()
+        if len(raw) > MAX_KEY_LENGTH:
+            cut = raw[:MAX_KEY_LENGTH].decode("utf-8", "ignore")
+            raise PermanentError(
+                f"key has length {len(raw)} but max is {MAX_KEY_LENGTH}: "
+                f"(following is truncated): {cut}"
+            )
+        bad = next((c for c in key if not _kept(c)), None)
+        if bad is not None:
+            raise PermanentError(
+                f"key has invalid character {bad}, only alphanumeric, '-', '.' and '_' are "
+                f"allowed: {key}"
+            )
+        out[key] = data[key]
+    return out
 
 
 def go_map_format(data: Mapping[str, bytes]) -> str:

@@ -1,0 +1,34 @@
+"""The cluster port and its objects; adapters live in submodules (``local``, later ``kube``)."""
+
+from extsecrets.cluster.objects import (
+    Condition,
+    EventType,
+    ExternalSecretStatus,
+    NamespaceObject,
+    ObjectRef,
+    OwnerReference,
+    RecordedEvent,
+    SecretData,
+    SecretObject,
+    ServiceAccountObject,
+    ServiceAccountToken,
+)
+from extsecrets.cluster.port import Cluster, ClusterError, ConflictError, StoreLookupError
+
+__all__ = [
+    "Cluster",
+    "ClusterError",
+    "Condition",
+    "ConflictError",
+    "EventType",
+    "ExternalSecretStatus",
+    "NamespaceObject",
+    "ObjectRef",
+    "OwnerReference",
+    "RecordedEvent",
+    "SecretData",
+    "SecretObject",
+    "ServiceAccountObject",
+    "ServiceAccountToken",
+    "StoreLookupError",
+]

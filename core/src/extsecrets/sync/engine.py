@@ -1,0 +1,551 @@
+"""The sync engine: ExternalSecrets in, Secrets, statuses and events out (spec §6).
+
+One call to :meth:`Engine.sync` is one cycle over every ExternalSecret that is due:
+
+1. plan: each ExternalSecret's entries, in ESO's order (``dataFrom`` then ``data``), with the
+   store each one reads (:mod:`extsecrets.sync.stores`);
+2. credentials: one credentials key per (store, namespace) from the auth plugin, then one
+   authentication per distinct key, reused across cycles (:mod:`extsecrets.sync.credentials`);
+3. fetch: every reference of the cycle grouped by (store, credentials) and deduplicated: one
+   fetch call per group, however many ExternalSecrets share the references;
+4. generators, one call per ``generatorRef`` entry;
+5. per ExternalSecret: assemble (:mod:`extsecrets.sync.assemble`), apply the deletion and
+   creation policies, write the Secret when it changed, set ``Ready``, record events.
+
+Every plugin call runs isolated (:mod:`extsecrets.sync.isolation`): a plugin that raises or
+hangs fails the ExternalSecrets that needed it and nothing else.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from functools import partial
+from typing import Any
+
+import attrs
+
+from extsecrets.cluster.objects import ObjectRef, SecretObject
+from extsecrets.cluster.port import Cluster, ClusterError, ConflictError
+from extsecrets.errors import (
+    ConfigError,
+    ExtSecretsError,
+    PluginError,
+    sanitize,
+    with_context,
+)
+from extsecrets.model import ESO_API_VERSION, ExternalSecret
+from extsecrets.plugins import PluginHost
+from extsecrets.sync import status as st
+from extsecrets.sync.assemble import Entry, Outcome, assemble, plan_entries
+from extsecrets.sync.credentials import CredentialCache
+from extsecrets.sync.isolation import run_isolated
+from extsecrets.sync.stores import StoreResolver
+from extsecrets.sync.target import (
+    CREATED_BY_LABEL,
+    OwnershipError,
+    check_ownership,
+    created_by,
+    desired_secret,
+    field_manager,
+    target_name,
+)
+from extsecrets.types import (
+    Credentials,
+    FetchOutcome,
+    FetchRef,
+    Generated,
+    GeneratorView,
+    StoreView,
+)
+
+__all__ = ["Engine", "SyncResult"]
+
+log = logging.getLogger(__name__)
+
+_WRITE_ATTEMPTS = 3
+_EXPIRY_MARGIN = dt.timedelta(minutes=5)
+
+
+def _utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+@attrs.frozen
+class SyncResult:
+    """What one sync did to one ExternalSecret.
+
+    ``secret`` is the target as stored after the sync when this sync wrote it or found it
+    already as wanted (``None`` when the ExternalSecret writes nothing, deleted it, or failed).
+    ``error`` is the full, sanitised error text; ``retry`` says a later attempt may succeed.
+    ``refresh_after`` (seconds) is when the next refresh is due, ``None`` for never.
+    """
+
+    namespace: str
+    name: str
+    ok: bool
+    status: Any
+    secret: SecretObject | None = None
+    error: str | None = None
+    retry: bool = False
+    refresh_after: float | None = None
+    written: bool = False
+
+
+@attrs.frozen
+class _Subject:
+    """A store as used from one namespace: what credentials are asked for."""
+
+    store: StoreView
+    namespace: str
+
+
+@attrs.frozen
+class _Group:
+    """Everything fetched with one call: one store, one set of credentials."""
+
+    store: StoreView
+    credentials_id: Hashable
+
+
+class Engine:
+    """Syncs ExternalSecrets through the plugins of ``host`` into ``cluster``.
+
+    Keep one engine for the life of the process: its credential cache spans cycles.
+    """
+
+    def __init__(
+        self,
+        host: PluginHost,
+        cluster: Cluster,
+        *,
+        plugin_timeout: float = 60.0,
+        workers: int = 8,
+        controller_class: str = "",
+        flood_gate: bool = True,
+        credential_cache: CredentialCache | None = None,
+        clock: Callable[[], dt.datetime] = _utcnow,
+    ) -> None:
+        self.host = host
+        self.cluster = cluster
+        self.plugin_timeout = plugin_timeout
+        self.workers = workers
+        self.controller_class = controller_class
+        self.flood_gate = flood_gate
+        self.credentials = credential_cache or CredentialCache(clock=clock)
+        self._clock = clock
+
+    # --- the cycle ------------------------------------------------------------------------------
+
+    def sync(self, externals: Iterable[ExternalSecret]) -> list[SyncResult]:
+        """One cycle over ``externals``; returns one result per ExternalSecret, in input order."""
+        now = self._clock()
+        resolver = StoreResolver(
+            self.cluster, controller_class=self.controller_class, flood_gate=self.flood_gate
+        )
+        items = list(externals)
+        plans = [plan_entries(es) for es in items]
+
+        # 1. stores
+        subject_of: dict[tuple[int, int], _Subject | ExtSecretsError] = {}
+        for n, (es, entries) in enumerate(zip(items, plans, strict=True)):
+            ns = _namespace(es)
+            for i, entry in enumerate(entries):
+                if entry.store_ref is None:
+                    continue
+                try:
+                    subject_of[(n, i)] = _Subject(resolver.resolve(entry.store_ref, ns), ns)
+                except ExtSecretsError as exc:
+                    subject_of[(n, i)] = exc
+
+        # 2. credentials
+        subjects = {s for s in subject_of.values() if isinstance(s, _Subject)}
+        group_of = self._credentials_for(subjects)
+
+        # 3. fetch, one call per group
+        refs_by_group: dict[_Group, dict[FetchRef, None]] = {}
+        for (n, i), subject in subject_of.items():
+            group = group_of.get(subject) if isinstance(subject, _Subject) else None
+            ref = plans[n][i].ref
+            if isinstance(group, tuple) and ref is not None:
+                refs_by_group.setdefault(group[0], {})[ref] = None
+        fetched = self._fetch_all(
+            {g: (list(refs), self._group_credentials[g]) for g, refs in refs_by_group.items()}
+        )
+
+        # 4. generators
+        generated = self._generate_all(items, plans)
+
+        # 5. per ExternalSecret
+        results = []
+        for n, (es, entries) in enumerate(zip(items, plans, strict=True)):
+            outcomes: list[Outcome] = []
+            for i, entry in enumerate(entries):
+                outcomes.append(
+                    self._outcome(entry, subject_of.get((n, i)), group_of, fetched, generated, n, i)
+                )
+            results.append(self._finish(es, entries, outcomes, generated, n, now))
+        return results
+
+    # --- credentials ------------------------------------------------------------------------------
+
+    def _credentials_for(
+        self, subjects: set[_Subject]
+    ) -> dict[_Subject, tuple[_Group] | ExtSecretsError]:
+        """Each subject's fetch group, or why it has none. Authenticates once per distinct
+        credentials key that the cache does not hold."""
+        self._group_credentials: dict[_Group, Credentials | None] = {}
+        keys = run_isolated(
+            {
+                s: partial(self.host.credentials_key, s.store, s.namespace, self.cluster)
+                for s in subjects
+            },
+            timeout=self.plugin_timeout,
+            workers=self.workers,
+            on_timeout=lambda s: self._timeout(f"credentials key for {_store_label(s.store)}"),
+        )
+        # Subjects without a cacheable key authenticate on their own, each once per cycle.
+        auth_key: dict[_Subject, Hashable | ExtSecretsError] = {}
+        for s, key in keys.items():
+            if isinstance(key, ExtSecretsError):
+                auth_key[s] = key
+            elif key is None:
+                auth_key[s] = ("uncached", s)
+            else:
+                auth_key[s] = ("cached", _auth_plugin(self.host, s.store), key)
+        needed: dict[Hashable, _Subject] = {}
+        creds: dict[Hashable, Credentials | ExtSecretsError | None] = {}
+        for s, key in auth_key.items():
+            if isinstance(key, ExtSecretsError) or key in needed or key in creds:
+                continue
+            hit = self.credentials.get(key) if key[0] == "cached" else None  # type: ignore[index]
+            if hit is not None:
+                creds[key] = hit
+            else:
+                needed[key] = s
+        fresh = run_isolated(
+            {
+                key: partial(self.host.authenticate, s.store, s.namespace, self.cluster)
+                for key, s in needed.items()
+            },
+            timeout=self.plugin_timeout,
+            workers=self.workers,
+            on_timeout=lambda key: self._timeout(
+                f"authentication for {_store_label(needed[key].store)}"
+            ),
+        )
+        for key, value in fresh.items():
+            creds[key] = value
+            if key[0] == "cached" and isinstance(value, Credentials):  # type: ignore[index]
+                self.credentials.put(key, value)
+
+        out: dict[_Subject, tuple[_Group] | ExtSecretsError] = {}
+        for s, key in auth_key.items():
+            value = key if isinstance(key, ExtSecretsError) else creds[key]
+            if isinstance(value, ExtSecretsError):
+                out[s] = value
+                continue
+            group = _Group(s.store, key)
+            self._group_credentials[group] = value
+            out[s] = (group,)
+        return out
+
+    # --- fetch ----------------------------------------------------------------------------------
+
+    def _fetch_all(
+        self, groups: Mapping[_Group, tuple[list[FetchRef], Credentials | None]]
+    ) -> dict[_Group, Mapping[FetchRef, FetchOutcome] | ExtSecretsError]:
+        return run_isolated(
+            {
+                g: partial(self.host.fetch, g.store, creds, refs)
+                for g, (refs, creds) in groups.items()
+            },
+            timeout=self.plugin_timeout,
+            workers=self.workers,
+            on_timeout=lambda g: self._timeout(f"fetch from {_store_label(g.store)}"),
+        )
+
+    # --- generators -------------------------------------------------------------------------------
+
+    def _generate_all(
+        self, items: Sequence[ExternalSecret], plans: Sequence[Sequence[Entry]]
+    ) -> dict[tuple[int, int], Generated | ExtSecretsError]:
+        tasks: dict[tuple[int, int], Callable[[], Generated]] = {}
+        for n, (es, entries) in enumerate(zip(items, plans, strict=True)):
+            for i, entry in enumerate(entries):
+                if entry.generator_ref is not None:
+                    tasks[(n, i)] = partial(self._generate, es, entry)
+        return run_isolated(
+            tasks,
+            timeout=self.plugin_timeout,
+            workers=self.workers,
+            on_timeout=lambda key: self._timeout(
+                f"generator {plans[key[0]][key[1]].generator_ref.kind}"  # type: ignore[union-attr]
+            ),
+        )
+
+    def _generate(self, es: ExternalSecret, entry: Entry) -> Generated:
+        ref = entry.generator_ref
+        assert ref is not None
+        ns = _namespace(es)
+        obj = self.cluster.get_generator(ref.kind, ns, ref.name)
+        if obj is None:
+            resource = f"{ref.kind.lower()}s.{ref.api_version.partition('/')[0]}"
+            raise ConfigError(
+                f'could not get {ref.kind} "{ref.name}", {resource} "{ref.name}" not found'
+            )
+        view = GeneratorView(obj.api_version, obj.kind, obj.metadata.name, ns, obj.spec)
+        try:
+            key = self.host.credentials_key(view, ns, self.cluster)
+            cache_key = None if key is None else ("generator", key)
+            creds = self.credentials.get(cache_key) if cache_key is not None else None
+            if creds is None:
+                creds = self.host.authenticate(view, ns, self.cluster)
+                if cache_key is not None and creds is not None:
+                    self.credentials.put(cache_key, creds)
+            return self.host.generate(view, creds, self.cluster)
+        except ExtSecretsError as exc:
+            raise with_context(exc, "error using generator: ") from None
+
+    # --- per ExternalSecret ---------------------------------------------------------------------
+
+    def _outcome(
+        self,
+        entry: Entry,
+        subject: _Subject | ExtSecretsError | None,
+        group_of: Mapping[_Subject, tuple[_Group] | ExtSecretsError],
+        fetched: Mapping[_Group, Mapping[FetchRef, FetchOutcome] | ExtSecretsError],
+        generated: Mapping[tuple[int, int], Generated | ExtSecretsError],
+        n: int,
+        i: int,
+    ) -> Outcome:
+        if entry.generator_ref is not None:
+            return generated[(n, i)]
+        if subject is None:
+            return ConfigError("no store to read from")
+        if isinstance(subject, ExtSecretsError):
+            return subject
+        group = group_of[subject]
+        if isinstance(group, ExtSecretsError):
+            return group
+        answers = fetched[group[0]]
+        if isinstance(answers, ExtSecretsError):
+            return entry.provider_error(answers)
+        assert entry.ref is not None
+        answer = answers[entry.ref]
+        return entry.provider_error(answer) if isinstance(answer, ExtSecretsError) else answer
+
+    def _finish(
+        self,
+        es: ExternalSecret,
+        entries: Sequence[Entry],
+        outcomes: Sequence[Outcome],
+        generated: Mapping[tuple[int, int], Generated | ExtSecretsError],
+        n: int,
+        now: dt.datetime,
+    ) -> SyncResult:
+        old = st.parse_status(es.status)
+        ref = _event_ref(es)
+        deletion = es.spec.target.deletion_policy
+        try:
+            data, missing = assemble(es, entries, outcomes)
+        except ExtSecretsError as exc:
+            return self._failed(es, old, now, exc, st.NO_PROVIDER_DATA)
+        for message in missing:
+            self.cluster.record_event(ref, "Normal", "MissingProviderSecret", message)
+
+        refresh = _refresh_after(es, generated, n, now)
+        if not data and deletion in ("Delete", "Retain"):
+            return self._empty(es, old, now, refresh)
+        policy = es.spec.target.creation_policy
+        if policy == "None":
+            return self._succeeded(es, old, now, st.ReadyState(True, *st.SYNCED), None, refresh)
+        try:
+            return self._write(es, old, data, now, refresh)
+        except OwnershipError as exc:
+            return self._failed(es, old, now, exc, exc.ready_message)
+        except _ImmutableError as exc:
+            return self._failed(es, old, now, exc, st.IMMUTABLE)
+        except _OrphanError as exc:
+            return self._failed(es, old, now, exc, st.ORPHANS_NOT_DELETED)
+        except ExtSecretsError as exc:
+            return self._failed(es, old, now, exc, st.NOT_UPDATED)
+
+    def _empty(
+        self, es: ExternalSecret, old: Any, now: dt.datetime, refresh: float | None
+    ) -> SyncResult:
+        """Nothing came back: Retain keeps the Secret, Delete removes an owned one (§6.4)."""
+        if es.spec.target.deletion_policy == "Retain":
+            return self._succeeded(es, old, now, st.ReadyState(True, *st.RETAINED), None, refresh)
+        name = target_name(es)
+        policy = es.spec.target.creation_policy
+        if policy != "Owner":
+            error = ConfigError(
+                f"unable to delete secret {name}: creationPolicy={policy} is not Owner"
+            )
+            return self._failed(es, old, now, error, st.NOT_DELETED, retry=False)
+        existing = self.cluster.get_secret(_namespace(es), name)
+        if existing is not None:
+            try:
+                self.cluster.delete_secret(existing.namespace, name, existing.resource_version)
+            except ExtSecretsError as exc:
+                return self._failed(es, old, now, exc, st.NOT_DELETED)
+            self.cluster.record_event(_event_ref(es), "Normal", "Deleted", st.DELETED[1])
+        return self._succeeded(es, old, now, st.ReadyState(True, *st.DELETED), None, refresh)
+
+    def _write(
+        self,
+        es: ExternalSecret,
+        old: Any,
+        data: Mapping[str, bytes],
+        now: dt.datetime,
+        refresh: float | None,
+    ) -> SyncResult:
+        ns, name = _namespace(es), target_name(es)
+        policy = es.spec.target.creation_policy
+        manager = field_manager(es)
+        for attempt in range(_WRITE_ATTEMPTS):
+            existing = self.cluster.get_secret(ns, name)
+            if existing is None and policy == "Merge":
+                return self._succeeded(
+                    es, old, now, st.ReadyState(True, *st.MISSING), None, refresh
+                )
+            check_ownership(es, existing)
+            wanted = desired_secret(es, existing, data)
+            if existing is not None and existing.immutable and existing.data != wanted.data:
+                raise _ImmutableError(f"unable to mutate secret {name}: secret is immutable")
+            try:
+                if existing is None:
+                    stored = self.cluster.create_secret(wanted, manager, frozenset(data))
+                    self.cluster.record_event(_event_ref(es), "Normal", "Created", "secret created")
+                elif wanted != existing:
+                    stored = self.cluster.update_secret(wanted, manager, frozenset(data))
+                    self.cluster.record_event(_event_ref(es), "Normal", "Updated", "secret updated")
+                else:
+                    stored = existing
+                break
+            except ConflictError:
+                if attempt == _WRITE_ATTEMPTS - 1:
+                    raise
+        if policy == "Owner":
+            self._delete_orphans(es, name)
+        state = st.ReadyState(True, *st.SYNCED)
+        return self._succeeded(es, old, now, state, stored, refresh, written=stored is not existing)
+
+    def _delete_orphans(self, es: ExternalSecret, keep: str) -> None:
+        """Owner: Secrets this ExternalSecret created under an earlier target name go."""
+        ns = _namespace(es)
+        for secret in self.cluster.list_secrets(ns, {CREATED_BY_LABEL: created_by(es)}):
+            if secret.name == keep:
+                continue
+            try:
+                self.cluster.delete_secret(ns, secret.name, secret.resource_version)
+            except ExtSecretsError as exc:
+                raise _OrphanError(
+                    f"could not delete orphaned secret {secret.name}: {exc}"
+                ) from None
+            self.cluster.record_event(
+                _event_ref(es), "Normal", "Deleted", "secret deleted because it was orphaned"
+            )
+
+    def _succeeded(
+        self,
+        es: ExternalSecret,
+        old: Any,
+        now: dt.datetime,
+        state: st.ReadyState,
+        secret: SecretObject | None,
+        refresh: float | None,
+        *,
+        written: bool = False,
+    ) -> SyncResult:
+        status = st.status_after(old, state, now, synced=es, binding=target_name(es))
+        self._write_status(es, old, status)
+        return SyncResult(
+            _namespace(es),
+            es.metadata.name,
+            True,
+            status,
+            secret=secret,
+            refresh_after=refresh,
+            written=written,
+        )
+
+    def _failed(
+        self,
+        es: ExternalSecret,
+        old: Any,
+        now: dt.datetime,
+        error: ExtSecretsError,
+        ready_message: str,
+        *,
+        retry: bool | None = None,
+    ) -> SyncResult:
+        """The Secret is left as it is; the status says what went wrong, the event says why."""
+        text = sanitize(str(error))
+        status = st.status_after(old, st.ReadyState(False, st.ERROR_REASON, ready_message), now)
+        self._write_status(es, old, status)
+        self.cluster.record_event(_event_ref(es), "Warning", "UpdateFailed", text)
+        log.warning(
+            "sync failed",
+            extra={"externalsecret": f"{_namespace(es)}/{es.metadata.name}", "error": text},
+        )
+        if retry is None:
+            retry = not isinstance(error, OwnershipError)
+        return SyncResult(_namespace(es), es.metadata.name, False, status, error=text, retry=retry)
+
+    def _write_status(self, es: ExternalSecret, old: Any, status: Any) -> None:
+        if status != old:
+            try:
+                self.cluster.write_status(es, status)
+            except ClusterError as exc:
+                log.warning("status not written: %s", sanitize(str(exc)))
+
+    def _timeout(self, what: str) -> ExtSecretsError:
+        return PluginError(f"{what} did not finish within {self.plugin_timeout:g}s")
+
+
+class _ImmutableError(ExtSecretsError):
+    pass
+
+
+class _OrphanError(ExtSecretsError):
+    pass
+
+
+def _namespace(es: ExternalSecret) -> str:
+    return es.metadata.namespace or "default"
+
+
+def _event_ref(es: ExternalSecret) -> ObjectRef:
+    return ObjectRef(
+        ESO_API_VERSION, "ExternalSecret", es.metadata.name, _namespace(es), es.metadata.uid
+    )
+
+
+def _store_label(store: StoreView) -> str:
+    where = f"{store.namespace}/{store.name}" if store.namespace else store.name
+    return f"{store.kind} {where}"
+
+
+def _auth_plugin(host: PluginHost, store: StoreView) -> str:
+    claim = host.provider(store.provider, store.service)
+    return claim.auth or "" if claim is not None else ""
+
+
+def _refresh_after(
+    es: ExternalSecret,
+    generated: Mapping[tuple[int, int], Generated | ExtSecretsError],
+    n: int,
+    now: dt.datetime,
+) -> float | None:
+    """Seconds to the next refresh: ``refreshInterval`` (none when it is 0), brought forward so
+    generated values are renewed a margin before they expire."""
+    interval = es.spec.refresh_interval.seconds
+    due = interval if interval > 0 else None
+    for (m, _), value in generated.items():
+        if m == n and isinstance(value, Generated) and value.expires_at is not None:
+            left = max((value.expires_at - _EXPIRY_MARGIN - now).total_seconds(), 0.0)
+            due = left if due is None else min(due, left)
+    return due

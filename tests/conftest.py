@@ -59,3 +59,30 @@ def extsecrets_cmd() -> Run:
         )
 
     return run
+
+
+FAKE_PROVIDER = HERE / "fake_provider"
+
+
+@pytest.fixture(scope="session")
+def fake_plugin_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The fake provider distribution, installed with pip into a folder of its own."""
+    target = tmp_path_factory.mktemp("fake-plugin")
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            "--no-deps",
+            "--no-build-isolation",
+            "--no-index",
+            "--target",
+            str(target),
+            str(FAKE_PROVIDER),
+        ],
+        check=True,
+    )
+    return target

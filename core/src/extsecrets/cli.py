@@ -8,12 +8,15 @@ import sys
 from collections.abc import Sequence
 
 import click
+import yaml
 
 from extsecrets import __version__
 from extsecrets.errors import PluginError
 from extsecrets.manifests import is_kubernetes_object, read_manifests
 from extsecrets.model import CheckedObject, Problem, check_document
 from extsecrets.plugins import PluginHost, PluginInfo
+from extsecrets.render import render as render_manifests
+from extsecrets.render import secret_manifest, status_entry
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -118,4 +121,75 @@ def validate(targets: Sequence[str]) -> None:
     if broken:
         sys.exit(2)
     if failed:
+        sys.exit(1)
+
+
+@main.command()
+@click.option(
+    "-f",
+    "--filename",
+    "targets",
+    multiple=True,
+    required=True,
+    metavar="PATH",
+    help="A manifest file, a folder (read recursively) or - for stdin. Repeatable.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Choice(["yaml", "json"]),
+    default="yaml",
+    show_default=True,
+    help="Secrets as multi-document YAML, or as one JSON v1 List.",
+)
+@click.option(
+    "--status",
+    "show_status",
+    is_flag=True,
+    help="Print every ExternalSecret's conditions instead of the Secrets.",
+)
+@click.option(
+    "--plugin-timeout",
+    type=click.FloatRange(min=0.1),
+    default=60.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="How long one plugin call may take before the ExternalSecrets needing it fail.",
+)
+def render(targets: Sequence[str], output: str, show_status: bool, plugin_timeout: float) -> None:
+    """Sync every ExternalSecret in the manifests against the real providers, on a local
+    in-memory cluster, and print the Secrets they produce.
+
+    Stores, ExternalSecrets, generators, and the Secrets, ServiceAccounts and Namespaces they
+    refer to are read from the manifests. Failures go to stderr as `namespace/name: error`;
+    exits 1 when any ExternalSecret failed, 2 when a file could not be read or parsed.
+    """
+    host = _load_plugins()
+    documents, broken = read_manifests(targets)
+    for err in broken:
+        click.echo(f"error: {err}", err=True)
+    bodies = [d.body for d in documents if is_kubernetes_object(d.body)]
+    rendered, cluster = render_manifests(bodies, host, plugin_timeout=plugin_timeout)
+    for line in rendered.problems:
+        click.echo(line, err=True)
+    for line in rendered.failures:
+        click.echo(line, err=True)
+
+    if show_status:
+        entries = [status_entry(ns, name, status) for ns, name, status in rendered.statuses]
+        if output == "json":
+            click.echo(json.dumps(entries, indent=2))
+        else:
+            click.echo(yaml.safe_dump(entries, sort_keys=False), nl=False)
+    else:
+        manifests = [secret_manifest(s, cluster.assigned_uids) for s in rendered.secrets]
+        if output == "json":
+            click.echo(
+                json.dumps({"apiVersion": "v1", "kind": "List", "items": manifests}, indent=2)
+            )
+        elif manifests:
+            click.echo(yaml.safe_dump_all(manifests, sort_keys=False), nl=False)
+    if broken:
+        sys.exit(2)
+    if rendered.failures:
         sys.exit(1)

@@ -258,7 +258,10 @@ class LocalCluster:
         del self._secrets[(namespace, name)]
 
     def write_status(self, es: ExternalSecret, status: ExternalSecretStatus) -> None:
-        self.statuses[(es.metadata.namespace or "default", es.metadata.name)] = status
+        key = (es.metadata.namespace or "default", es.metadata.name)
+        self.statuses[key] = status
+        if key in self._external_secrets:
+            self._external_secrets[key] = attrs.evolve(self._external_secrets[key], status=status)
 
     def record_event(
         self, regarding: ObjectRef, type: EventType, reason: str, message: str

@@ -487,10 +487,6 @@ class Engine:
         status = st.status_after(old, st.ReadyState(False, st.ERROR_REASON, ready_message), now)
         self._write_status(es, old, status)
         self.cluster.record_event(_event_ref(es), "Warning", "UpdateFailed", text)
-        log.warning(
-            "sync failed",
-            extra={"externalsecret": f"{_namespace(es)}/{es.metadata.name}", "error": text},
-        )
         if retry is None:
             retry = not isinstance(error, OwnershipError)
         return SyncResult(_namespace(es), es.metadata.name, False, status, error=text, retry=retry)

@@ -1,0 +1,1 @@
+"""A fake provider for extsecrets' own tests: values come from the store manifest itself."""

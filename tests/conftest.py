@@ -3,8 +3,9 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -86,3 +87,23 @@ def fake_plugin_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
         check=True,
     )
     return target
+
+
+@pytest.fixture(scope="session")
+def fake_plugin(fake_plugin_dir: Path) -> tuple[Any, Any]:
+    """(plugin host with only the fake plugin, the fake plugin module)."""
+    from engine_kit import load_fake
+
+    return load_fake(fake_plugin_dir)
+
+
+@pytest.fixture
+def world(fake_plugin: tuple[Any, Any]) -> Iterator[Callable[..., Any]]:
+    """Build a World (see engine_kit) from manifests; the fake plugin's call log starts empty."""
+    from engine_kit import World
+
+    host, plugin = fake_plugin
+    plugin.CALLS.clear()
+    plugin.RELEASE.clear()
+    yield lambda *docs, **engine: World(host, plugin, docs, **engine)
+    plugin.RELEASE.set()  # let any call a test left hanging return

@@ -109,10 +109,11 @@ def generator(name: str = "gen", namespace: str = "app", **spec: Any) -> dict[st
 
 
 class Clock:
-    """A clock the test moves by hand."""
+    """A clock the test moves by hand. It starts at the real time, because the fake plugin
+    stamps expiry times with the real clock."""
 
     def __init__(self, start: dt.datetime | None = None) -> None:
-        self.now = start or dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+        self.now = start or dt.datetime.now(dt.UTC)
 
     def __call__(self) -> dt.datetime:
         return self.now

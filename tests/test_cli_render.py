@@ -139,7 +139,8 @@ def test_render_reports_each_failure_on_stderr_with_the_full_error(render, manif
 def test_render_json_is_a_v1_list(render, manifests) -> None:
     result = render("-f", str(manifests), "-o", "json")
     listing = json.loads(result.stdout)
-    assert listing["apiVersion"] == "v1" and listing["kind"] == "List"
+    assert listing["apiVersion"] == "v1"
+    assert listing["kind"] == "List"
     assert [i["metadata"]["name"] for i in listing["items"]] == ["alpha", "z-out", "hello"]
 
 

@@ -124,7 +124,8 @@ def test_decoding_strategies_and_their_errors(world) -> None:
     assert stored.data["auto-url"] == b"\xfb\xff"
     assert stored.data["auto-raw"] == b"not base64!"
     assert stored.data["none"] == b64.encode()
-    assert stored.data["x"] == b"one" and stored.data["y"] == b"two"
+    assert stored.data["x"] == b"one"
+    assert stored.data["y"] == b"two"
     assert results["app/bad-value"].error == (
         "error processing spec.data[0] (key: plain), err: error applying decoding strategy "
         "Base64 to data: illegal base64 data at input byte 3"
@@ -245,7 +246,8 @@ def test_the_two_data_hash_values_of_the_spec(world) -> None:
     )
     w.sync()
     foo, empty = w.secret("e"), w.secret("empty")
-    assert foo is not None and empty is not None
+    assert foo is not None
+    assert empty is not None
     hash_key = "reconcile.external-secrets.io/data-hash"
     assert foo.annotations[hash_key] == "f2a604b87eb0cf673761e8cfea850f901fe73a3d1b2f338802107f36"
     assert empty.annotations[hash_key] == "74a974446e359fb3e6baff9bd0058950e6edd0f040888d9989b0a11b"

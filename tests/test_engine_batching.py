@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 
 import pytest
-
 from engine_kit import external_secret, generator, ref, secret, store
 
 

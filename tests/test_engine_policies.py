@@ -1,5 +1,5 @@
 """Deletion and creation policies, ownership, immutability, write skipping and the Ready
-condition (spec §6.3–§6.7), seen in what the local cluster stored."""
+condition (spec §6.3 to §6.7), seen in what the local cluster stored."""
 
 from __future__ import annotations
 
@@ -58,7 +58,8 @@ def test_delete_removes_the_secret_when_everything_is_gone(world) -> None:
     assert w.secret("e") is not None
     w.apply(store(data={}))
     result = w.sync()["app/e"]
-    assert result.ok and result.secret is None
+    assert result.ok
+    assert result.secret is None
     assert w.secret("e") is None
     assert ready(w) == ("True", "SecretDeleted", "secret deleted due to DeletionPolicy=Delete")
     assert w.events("Deleted") == ["secret deleted due to DeletionPolicy=Delete"]
@@ -109,7 +110,8 @@ def test_owner_sets_the_controller_reference_and_created_by_label(world) -> None
     stored = w.secret("e")
     assert stored is not None
     owner = stored.controller
-    assert owner is not None and (owner.kind, owner.name) == ("ExternalSecret", "e")
+    assert owner is not None
+    assert (owner.kind, owner.name) == ("ExternalSecret", "e")
     assert owner.block_owner_deletion
     # sha3-224 hex of "<namespace>/<name>"
     assert stored.labels[CREATED_BY] == hashlib.sha3_224(b"app/e").hexdigest()
@@ -144,7 +146,8 @@ def test_merge_needs_an_existing_secret(world) -> None:
         external_secret(data=[ref("a", "k")], target={"creationPolicy": "Merge"}),
     )
     result = w.sync()["app/e"]
-    assert result.ok and result.secret is None
+    assert result.ok
+    assert result.secret is None
     assert w.secret("e") is None
     assert ready(w) == (
         "True",
@@ -165,7 +168,8 @@ def test_merge_keeps_foreign_keys_and_drops_keys_it_no_longer_writes(world) -> N
     w.sync()
     assert w.data("e") == {"theirs": "keep", "a": "v", "b": "w"}
     stored = w.secret("e")
-    assert stored is not None and stored.owner_references == ()
+    assert stored is not None
+    assert stored.owner_references == ()
     w.apply(
         external_secret(
             data=[ref("b", "k2")], target={"creationPolicy": "Merge", "deletionPolicy": "Merge"}
@@ -193,7 +197,8 @@ def test_creation_policy_none_writes_nothing(world) -> None:
         external_secret(data=[ref("a", "k")], target={"creationPolicy": "None"}),
     )
     result = w.sync()["app/e"]
-    assert result.ok and result.secret is None
+    assert result.ok
+    assert result.secret is None
     assert w.secret("e") is None
     assert ready(w) == ("True", "SecretSynced", "secret synced")
 
@@ -225,7 +230,8 @@ def test_an_immutable_target_is_not_changed(world) -> None:
     )
     w.sync()
     stored = w.secret("e")
-    assert stored is not None and stored.immutable
+    assert stored is not None
+    assert stored.immutable
     w.apply(store(data={"k": "changed"}))
     result = w.sync()["app/e"]
     assert result.error == "unable to mutate secret e: secret is immutable"
@@ -246,7 +252,8 @@ def test_nothing_is_written_when_nothing_changed(world) -> None:
     version = w.secret("e").resource_version  # type: ignore[union-attr]
     w.clock.advance(hours=1)
     second = w.sync()["app/e"]
-    assert first.written and not second.written
+    assert first.written
+    assert not second.written
     assert w.secret("e").resource_version == version  # type: ignore[union-attr]
     assert w.events() == ["secret created"]
     w.apply(store(data={"k": "new"}))
@@ -300,14 +307,16 @@ def test_last_transition_time_moves_only_when_ready_flips(world) -> None:
     w.clock.advance(minutes=1)
     w.sync()
     again = w.status().condition("Ready")
-    assert first is not None and again is not None
+    assert first is not None
+    assert again is not None
     assert again.last_transition_time == first.last_transition_time
     assert w.status().refresh_time == w.clock.now
     w.clock.advance(minutes=1)
     w.apply(store(data={"k": "v"}, fail="permanent"))
     w.sync()
     flipped = w.status().condition("Ready")
-    assert flipped is not None and flipped.last_transition_time == w.clock.now
+    assert flipped is not None
+    assert flipped.last_transition_time == w.clock.now
 
 
 def test_status_records_the_binding_and_synced_resource_version(world) -> None:
@@ -316,4 +325,5 @@ def test_status_records_the_binding_and_synced_resource_version(world) -> None:
     status = w.status()
     assert status.binding_name == "out"
     generation, _, digest = status.synced_resource_version.partition("-")
-    assert generation == "1" and len(digest) == 56
+    assert generation == "1"
+    assert len(digest) == 56

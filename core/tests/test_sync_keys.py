@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 import base64
+import binascii
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from extsecrets.errors import PermanentError
-from extsecrets.sync.keys import convert_key, convert_keys, data_hash, decode_value
+from extsecrets.sync.keys import (
+    check_null_bytes,
+    convert_key,
+    convert_keys,
+    data_hash,
+    decode_map,
+    decode_value,
+    validate_keys,
+)
 
 
 def test_the_two_worked_data_hashes_of_the_spec() -> None:
@@ -67,9 +76,87 @@ def test_auto_falls_back_to_url_then_raw() -> None:
     assert decode_value(b"aGVs\nbG8=", "Base64") == b"hello"  # Go skips newlines
 
 
+# --- Go's base64 error offsets, key validation --------------------------------------------------
+
+
 @pytest.mark.parametrize(
-    ("value", "strategy"), [(b"-_8=", "Base64"), (b"+/8=", "Base64URL"), (b"abc", "Base64")]
+    ("value", "strategy", "offset"),
+    [
+        (b"abc", "Base64", 0),  # a short last quantum: Go points at its start
+        (b"abcd!", "Base64", 4),
+        (b"ab=c", "Base64", 2),  # "=" where "==" is expected and not found
+        (b"a===", "Base64", 1),
+        (b"ab==x", "Base64", 4),  # data after the padding
+        (b"-_8=", "Base64", 0),
+        (b"+/8=", "Base64URL", 0),
+        (b"ab\n==", "Base64", None),
+    ],
 )
-def test_strict_strategies_refuse_other_input(value: bytes, strategy: str) -> None:
-    with pytest.raises(PermanentError, match=rf"^error decoding value with {strategy}: "):
+def test_strict_decoding_reports_gos_offset(
+    value: bytes, strategy: str, offset: int | None
+) -> None:
+    if offset is None:
+        assert decode_value(value, strategy) == b"i"  # type: ignore[arg-type]
+        return
+    with pytest.raises(PermanentError) as info:
         decode_value(value, strategy)  # type: ignore[arg-type]
+    assert str(info.value) == f"illegal base64 data at input byte {offset}"
+
+
+@given(st.binary(max_size=40))
+def test_auto_never_fails_and_strict_agrees_with_pythons_decoder(raw: bytes) -> None:
+    out = decode_value(raw, "Auto")
+    assert isinstance(out, bytes)
+    try:
+        expected: bytes | None = base64.b64decode(
+            raw.replace(b"\n", b"").replace(b"\r", b""), validate=True
+        )
+    except (binascii.Error, ValueError):
+        expected = None
+    if expected is None:
+        with pytest.raises(PermanentError):
+            decode_value(raw, "Base64")
+    else:
+        assert decode_value(raw, "Base64") == expected
+
+
+def test_decode_map_names_the_failing_key() -> None:
+    with pytest.raises(PermanentError, match=r"^failure decoding key b: illegal base64 data"):
+        decode_map({"a": b"aGk=", "b": b"!!", "c": b"??"}, "Base64")
+
+
+def test_key_validation_texts() -> None:
+    assert validate_keys({"": b"dropped", "ok": b"1"}) == {"ok": b"1"}
+    with pytest.raises(PermanentError) as info:
+        validate_keys({"a b": b"1"})
+    assert str(info.value) == (
+        "key has invalid character  , only alphanumeric, '-', '.' and '_' are allowed: a b"
+    )
+    long_key = "k" * 300
+    with pytest.raises(PermanentError) as info:
+        validate_keys({long_key: b"1"})
+    assert str(info.value) == (
+        f"key has length 300 but max is 253: (following is truncated): {'k' * 253}"
+    )
+
+
+@given(st.dictionaries(st.text(max_size=60), st.binary(max_size=4), max_size=8))
+def test_converted_keys_always_validate(data: dict[str, bytes]) -> None:
+    try:
+        converted = convert_keys(data, "Unicode")
+    except PermanentError:
+        return  # two keys converted to one name
+    kept = validate_keys({k: v for k, v in converted.items() if len(k.encode()) <= 253})
+    assert set(kept) == {k for k in converted if k and len(k.encode()) <= 253}
+
+
+@given(st.binary(max_size=20))
+def test_null_byte_policy(value: bytes) -> None:
+    check_null_bytes("k", value, "Ignore")
+    if b"\x00" in value:
+        with pytest.raises(
+            PermanentError, match=r'^fetched secret value for key "k" contains null bytes$'
+        ):
+            check_null_bytes("k", value, "Fail")
+    else:
+        check_null_bytes("k", value, "Fail")

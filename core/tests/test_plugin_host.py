@@ -243,10 +243,22 @@ def test_a_registration_of_the_wrong_type_is_refused() -> None:
         def extsecrets_register(self) -> Registration:
             return Registration(providers=[ProviderService("x", dict)])
 
-    host = PluginHost.from_plugins({"w": Wrong(), "n": NotAttrs()}, strict=False)
+    @attrs.define
+    class Mutable:
+        value: str = ""
+
+    class NotHashable:
+        @extsecrets.hookimpl
+        def extsecrets_register(self) -> Registration:
+            return Registration(providers=[ProviderService("y", Mutable)])
+
+    host = PluginHost.from_plugins(
+        {"w": Wrong(), "n": NotAttrs(), "h": NotHashable()}, strict=False
+    )
     reasons = {p.name: p.reason or "" for p in host.plugins}
     assert "returned dict, expected Registration" in reasons["w"]
     assert "is not an attrs class" in reasons["n"]
+    assert "is not hashable: declare it @attrs.frozen" in reasons["h"]
 
 
 def test_a_plugin_that_raises_fails_with_its_exception_type_only() -> None:

@@ -233,7 +233,12 @@ class PluginHost:
             for a in reg.auth_schemes:
                 self._auth[a.name] = cand.name
         # Callers made while plugins were still coming and going would route to the wrong set.
+        # Build them all now: later calls only read this map, from any worker thread.
         self._callers.clear()
+        for name in self._infos:
+            if self._infos[name].status == "active":
+                for hook in self._hooks[name]:
+                    self._caller(hook, name)
 
     def _registration_of(self, name: str) -> Registration:
         plugin = self._pm.get_plugin(name)
@@ -262,6 +267,11 @@ class PluginHost:
         ]:
             if not attrs.has(config_type):
                 raise PluginError(f"config_type {config_type!r} is not an attrs class")
+            if getattr(config_type, "__hash__", None) is None:
+                # the engine keys its batches and caches by store config
+                raise PluginError(
+                    f"config_type {config_type!r} is not hashable: declare it @attrs.frozen"
+                )
         return reg
 
     def _caller(self, hook: str, plugin_name: str) -> Callable[..., Any]:

@@ -22,11 +22,10 @@ import datetime as dt
 import logging
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from functools import partial
-from typing import Any
 
 import attrs
 
-from extsecrets.cluster.objects import ObjectRef, SecretObject
+from extsecrets.cluster.objects import ExternalSecretStatus, ObjectRef, SecretObject
 from extsecrets.cluster.port import Cluster, ClusterError, ConflictError
 from extsecrets.errors import (
     ConfigError,
@@ -85,7 +84,7 @@ class SyncResult:
     namespace: str
     name: str
     ok: bool
-    status: Any
+    status: ExternalSecretStatus
     secret: SecretObject | None = None
     error: str | None = None
     retry: bool = False
@@ -161,17 +160,17 @@ class Engine:
 
         # 2. credentials
         subjects = {s for s in subject_of.values() if isinstance(s, _Subject)}
-        group_of = self._credentials_for(subjects)
+        group_of, group_credentials = self._credentials_for(subjects)
 
         # 3. fetch, one call per group
         refs_by_group: dict[_Group, dict[FetchRef, None]] = {}
         for (n, i), subject in subject_of.items():
             group = group_of.get(subject) if isinstance(subject, _Subject) else None
             ref = plans[n][i].ref
-            if isinstance(group, tuple) and ref is not None:
-                refs_by_group.setdefault(group[0], {})[ref] = None
+            if isinstance(group, _Group) and ref is not None:
+                refs_by_group.setdefault(group, {})[ref] = None
         fetched = self._fetch_all(
-            {g: (list(refs), self._group_credentials[g]) for g, refs in refs_by_group.items()}
+            {g: (list(refs), group_credentials[g]) for g, refs in refs_by_group.items()}
         )
 
         # 4. generators
@@ -192,10 +191,10 @@ class Engine:
 
     def _credentials_for(
         self, subjects: set[_Subject]
-    ) -> dict[_Subject, tuple[_Group] | ExtSecretsError]:
+    ) -> tuple[dict[_Subject, _Group | ExtSecretsError], dict[_Group, Credentials | None]]:
         """Each subject's fetch group, or why it has none. Authenticates once per distinct
         credentials key that the cache does not hold."""
-        self._group_credentials: dict[_Group, Credentials | None] = {}
+        group_credentials: dict[_Group, Credentials | None] = {}
         keys = run_isolated(
             {
                 s: partial(self.host.credentials_key, s.store, s.namespace, self.cluster)
@@ -240,16 +239,16 @@ class Engine:
             if key[0] == "cached" and isinstance(value, Credentials):  # type: ignore[index]
                 self.credentials.put(key, value)
 
-        out: dict[_Subject, tuple[_Group] | ExtSecretsError] = {}
+        out: dict[_Subject, _Group | ExtSecretsError] = {}
         for s, key in auth_key.items():
             value = key if isinstance(key, ExtSecretsError) else creds[key]
             if isinstance(value, ExtSecretsError):
                 out[s] = value
                 continue
             group = _Group(s.store, key)
-            self._group_credentials[group] = value
-            out[s] = (group,)
-        return out
+            group_credentials[group] = value
+            out[s] = group
+        return out, group_credentials
 
     # --- fetch ----------------------------------------------------------------------------------
 
@@ -298,7 +297,7 @@ class Engine:
         view = GeneratorView(obj.api_version, obj.kind, obj.metadata.name, ns, obj.spec)
         try:
             key = self.host.credentials_key(view, ns, self.cluster)
-            cache_key = None if key is None else ("generator", key)
+            cache_key = None if key is None else ("generator", view.kind, key)
             creds = self.credentials.get(cache_key) if cache_key is not None else None
             if creds is None:
                 creds = self.host.authenticate(view, ns, self.cluster)
@@ -314,7 +313,7 @@ class Engine:
         self,
         entry: Entry,
         subject: _Subject | ExtSecretsError | None,
-        group_of: Mapping[_Subject, tuple[_Group] | ExtSecretsError],
+        group_of: Mapping[_Subject, _Group | ExtSecretsError],
         fetched: Mapping[_Group, Mapping[FetchRef, FetchOutcome] | ExtSecretsError],
         generated: Mapping[tuple[int, int], Generated | ExtSecretsError],
         n: int,
@@ -329,7 +328,7 @@ class Engine:
         group = group_of[subject]
         if isinstance(group, ExtSecretsError):
             return group
-        answers = fetched[group[0]]
+        answers = fetched[group]
         if isinstance(answers, ExtSecretsError):
             return entry.provider_error(answers)
         assert entry.ref is not None
@@ -373,7 +372,7 @@ class Engine:
             return self._failed(es, old, now, exc, st.NOT_UPDATED)
 
     def _empty(
-        self, es: ExternalSecret, old: Any, now: dt.datetime, refresh: float | None
+        self, es: ExternalSecret, old: ExternalSecretStatus, now: dt.datetime, refresh: float | None
     ) -> SyncResult:
         """Nothing came back: Retain keeps the Secret, Delete removes an owned one (§6.4)."""
         if es.spec.target.deletion_policy == "Retain":
@@ -397,7 +396,7 @@ class Engine:
     def _write(
         self,
         es: ExternalSecret,
-        old: Any,
+        old: ExternalSecretStatus,
         data: Mapping[str, bytes],
         now: dt.datetime,
         refresh: float | None,
@@ -452,7 +451,7 @@ class Engine:
     def _succeeded(
         self,
         es: ExternalSecret,
-        old: Any,
+        old: ExternalSecretStatus,
         now: dt.datetime,
         state: st.ReadyState,
         secret: SecretObject | None,
@@ -475,7 +474,7 @@ class Engine:
     def _failed(
         self,
         es: ExternalSecret,
-        old: Any,
+        old: ExternalSecretStatus,
         now: dt.datetime,
         error: ExtSecretsError,
         ready_message: str,
@@ -491,7 +490,9 @@ class Engine:
             retry = not isinstance(error, OwnershipError)
         return SyncResult(_namespace(es), es.metadata.name, False, status, error=text, retry=retry)
 
-    def _write_status(self, es: ExternalSecret, old: Any, status: Any) -> None:
+    def _write_status(
+        self, es: ExternalSecret, old: ExternalSecretStatus, status: ExternalSecretStatus
+    ) -> None:
         if status != old:
             try:
                 self.cluster.write_status(es, status)

@@ -71,7 +71,7 @@ def store_view(store: SecretStore | ClusterSecretStore) -> StoreView:
     interval: float | None = None
     if retry is not None and retry.retry_interval is not None:
         interval = Duration.parse(retry.retry_interval).seconds
-    return StoreView(
+    view = StoreView(
         kind=store.kind,
         name=store.metadata.name,
         namespace=store.metadata.namespace if isinstance(store, SecretStore) else None,
@@ -80,6 +80,14 @@ def store_view(store: SecretStore | ClusterSecretStore) -> StoreView:
         config=provider.config,
         retry=RetrySettings(retry.max_retries, interval) if retry is not None else None,
     )
+    try:
+        hash(view)
+    except TypeError:
+        raise ConfigError(
+            f"the config type of provider {provider.name} holds a mutable value (a list or a "
+            "dict): plugin config types must use tuple and FrozenMap fields"
+        ) from None
+    return view
 
 
 def _store_status_ready(store: SecretStore | ClusterSecretStore) -> bool | None:

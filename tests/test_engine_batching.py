@@ -181,3 +181,30 @@ def test_generated_values_are_refreshed_before_they_expire(world) -> None:
 def test_refresh_interval_zero_means_no_refresh(world) -> None:
     w = world(store(data={"k": "v"}), external_secret(data=[ref("v", "k")], refreshInterval="0s"))
     assert w.sync()["app/e"].refresh_after is None
+
+
+def test_a_hanging_generator_fails_only_its_external_secret(world) -> None:
+    gen_ref = {"sourceRef": {"generatorRef": {"kind": "FakeToken", "name": "stuck"}}}
+    w = world(
+        store(data={"k": "v"}),
+        generator("stuck", values={"t": "x"}, fail="hang"),
+        generator("raises", values={"t": "x"}, fail="temporary"),
+        external_secret("gen", store_name=None, data_from=[gen_ref]),
+        external_secret(
+            "gen2",
+            store_name=None,
+            data_from=[{"sourceRef": {"generatorRef": {"kind": "FakeToken", "name": "raises"}}}],
+        ),
+        external_secret("plain", data=[ref("v", "k")]),
+        plugin_timeout=0.5,
+    )
+    results = w.sync()
+    assert results["app/gen"].error == (
+        "error processing spec.dataFrom[0].sourceRef.generatorRef, err: generator FakeToken "
+        "did not finish within 0.5s"
+    )
+    assert results["app/gen2"].error == (
+        "error processing spec.dataFrom[0].sourceRef.generatorRef, err: error using generator: "
+        "fake backend is throttling (RequestId: <redacted>)"
+    )
+    assert results["app/plain"].ok

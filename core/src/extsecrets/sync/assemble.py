@@ -69,11 +69,13 @@ class Entry:
         return error
 
 
-def _store_ref(es: ExternalSecret, source: DataFromSource | ExternalSecretData) -> SecretStoreRef:
+def _store_ref(
+    es: ExternalSecret, source: DataFromSource | ExternalSecretData
+) -> SecretStoreRef | None:
+    """The entry's own ``sourceRef.storeRef``, else ``spec.secretStoreRef`` (``None``: neither,
+    which admission refuses; the engine then fails the entry)."""
     override = source.source_ref.store_ref if source.source_ref is not None else None
-    chosen = override or es.spec.secret_store_ref
-    assert chosen is not None, "admission guarantees a store for every entry that reads one"
-    return chosen
+    return override or es.spec.secret_store_ref
 
 
 def plan_entries(es: ExternalSecret) -> list[Entry]:

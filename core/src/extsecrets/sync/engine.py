@@ -169,12 +169,12 @@ class Engine:
             ref = plans[n][i].ref
             if isinstance(group, _Group) and ref is not None:
                 refs_by_group.setdefault(group, {})[ref] = None
-        fetched = self._fetch_all(
-            {g: (list(refs), group_credentials[g]) for g, refs in refs_by_group.items()}
+        # 4. generators, run alongside the fetches
+        fetched, generated = self._fetch_and_generate(
+            {g: (list(refs), group_credentials[g]) for g, refs in refs_by_group.items()},
+            items,
+            plans,
         )
-
-        # 4. generators
-        generated = self._generate_all(items, plans)
 
         # 5. per ExternalSecret
         results = []
@@ -184,7 +184,17 @@ class Engine:
                 outcomes.append(
                     self._outcome(entry, subject_of.get((n, i)), group_of, fetched, generated, n, i)
                 )
-            results.append(self._finish(es, entries, outcomes, generated, n, now))
+            try:
+                results.append(self._finish(es, entries, outcomes, generated, n, now))
+            except Exception:
+                # A bug here must not cost the other ExternalSecrets their sync.
+                log.exception(
+                    "internal error while syncing %s/%s", _namespace(es), es.metadata.name
+                )
+                error = ExtSecretsError("internal error in the sync engine; see the operator log")
+                results.append(
+                    self._failed(es, st.parse_status(es.status), now, error, st.NOT_UPDATED)
+                )
         return results
 
     # --- credentials ------------------------------------------------------------------------------
@@ -250,39 +260,39 @@ class Engine:
             out[s] = group
         return out, group_credentials
 
-    # --- fetch ----------------------------------------------------------------------------------
+    # --- fetch and generate -----------------------------------------------------------------------
 
-    def _fetch_all(
-        self, groups: Mapping[_Group, tuple[list[FetchRef], Credentials | None]]
-    ) -> dict[_Group, Mapping[FetchRef, FetchOutcome] | ExtSecretsError]:
-        return run_isolated(
-            {
-                g: partial(self.host.fetch, g.store, creds, refs)
-                for g, (refs, creds) in groups.items()
-            },
-            timeout=self.plugin_timeout,
-            workers=self.workers,
-            on_timeout=lambda g: self._timeout(f"fetch from {_store_label(g.store)}"),
-        )
-
-    # --- generators -------------------------------------------------------------------------------
-
-    def _generate_all(
-        self, items: Sequence[ExternalSecret], plans: Sequence[Sequence[Entry]]
-    ) -> dict[tuple[int, int], Generated | ExtSecretsError]:
-        tasks: dict[tuple[int, int], Callable[[], Generated]] = {}
+    def _fetch_and_generate(
+        self,
+        groups: Mapping[_Group, tuple[list[FetchRef], Credentials | None]],
+        items: Sequence[ExternalSecret],
+        plans: Sequence[Sequence[Entry]],
+    ) -> tuple[
+        dict[_Group, Mapping[FetchRef, FetchOutcome] | ExtSecretsError],
+        dict[tuple[int, int], Generated | ExtSecretsError],
+    ]:
+        """One fetch call per group and one generate call per generator entry, all at once."""
+        tasks: dict[Hashable, Callable[[], object]] = {
+            g: partial(self.host.fetch, g.store, creds, refs) for g, (refs, creds) in groups.items()
+        }
         for n, (es, entries) in enumerate(zip(items, plans, strict=True)):
             for i, entry in enumerate(entries):
                 if entry.generator_ref is not None:
                     tasks[(n, i)] = partial(self._generate, es, entry)
-        return run_isolated(
-            tasks,
-            timeout=self.plugin_timeout,
-            workers=self.workers,
-            on_timeout=lambda key: self._timeout(
-                f"generator {plans[key[0]][key[1]].generator_ref.kind}"  # type: ignore[union-attr]
-            ),
+
+        def on_timeout(key: Hashable) -> ExtSecretsError:
+            if isinstance(key, _Group):
+                return self._timeout(f"fetch from {_store_label(key.store)}")
+            assert isinstance(key, tuple)
+            ref = plans[key[0]][key[1]].generator_ref
+            return self._timeout(f"generator {ref.kind if ref else ''}")
+
+        done = run_isolated(
+            tasks, timeout=self.plugin_timeout, workers=self.workers, on_timeout=on_timeout
         )
+        fetched = {k: v for k, v in done.items() if isinstance(k, _Group)}
+        generated = {k: v for k, v in done.items() if not isinstance(k, _Group)}
+        return fetched, generated  # type: ignore[return-value]
 
     def _generate(self, es: ExternalSecret, entry: Entry) -> Generated:
         ref = entry.generator_ref
@@ -322,7 +332,9 @@ class Engine:
         if entry.generator_ref is not None:
             return generated[(n, i)]
         if subject is None:
-            return ConfigError("no store to read from")
+            return ConfigError(
+                "no store to read from: set spec.secretStoreRef or this entry's sourceRef.storeRef"
+            )
         if isinstance(subject, ExtSecretsError):
             return subject
         group = group_of[subject]

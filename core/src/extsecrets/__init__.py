@@ -11,6 +11,7 @@ from extsecrets.errors import (
     NotFoundError,
     PermanentError,
     PluginError,
+    ReferentAuthError,
     TemporaryError,
 )
 from extsecrets.hookspecs import hookimpl
@@ -49,6 +50,7 @@ __all__ = [
     "PermanentError",
     "PluginError",
     "ProviderService",
+    "ReferentAuthError",
     "Registration",
     "RemoteRef",
     "SecretBytes",

@@ -18,6 +18,7 @@ __all__ = [
     "NotFoundError",
     "PermanentError",
     "PluginError",
+    "ReferentAuthError",
     "TemporaryError",
     "sanitize",
     "with_context",
@@ -92,6 +93,12 @@ class ConfigError(ExtSecretsError):
         super().__init__(f"{path}: {message}" if path else message)
         self.path = path
         self.reason = message
+
+
+class ReferentAuthError(ExtSecretsError):
+    """Credentials depend on the namespace of the ExternalSecret being served ("referent"
+    auth), and there is none: a ClusterSecretStore validated on its own. Not a failure: the
+    store is reported valid and credentials are checked per ExternalSecret."""
 
 
 class PluginError(ExtSecretsError):

@@ -99,14 +99,22 @@ def extsecrets_register() -> Registration:  # type: ignore[empty-body]
 
 @hookspec(firstresult=True)
 def extsecrets_credentials_key(
-    subject: StoreView | GeneratorView, namespace: str, cluster: Any
+    subject: StoreView | GeneratorView,
+    namespace: str,
+    cluster: Any,
+    session_tags: Mapping[str, str],
 ) -> Hashable | None:
     """Key under which credentials for this request may be cached. **Routed** by auth scheme.
 
     :param subject: the store (or generator) that needs credentials; ``subject.config`` is the
         structured config of its provider or generator.
-    :param namespace: namespace of the ExternalSecret being served (for referent auth and tags).
+    :param namespace: namespace of the ExternalSecret being served (for referent auth and
+        tags); ``""`` when a ClusterSecretStore is validated on its own. Raise
+        :class:`~extsecrets.errors.ReferentAuthError` when the credentials cannot be known
+        without an ExternalSecret's namespace.
     :param cluster: the cluster port, to read the Kubernetes objects the key depends on.
+    :param session_tags: tags contributed by plugins through ``extsecrets_session_tags``,
+        already merged; the auth plugin decides whether and how to send them.
 
     Return everything that shapes the credentials (method, referenced Secrets' resourceVersions,
     service account, role chain, tags, region, endpoint). The core caches the result of
@@ -117,13 +125,17 @@ def extsecrets_credentials_key(
 
 @hookspec(firstresult=True)
 def extsecrets_authenticate(  # type: ignore[empty-body]
-    subject: StoreView | GeneratorView, namespace: str, cluster: Any
+    subject: StoreView | GeneratorView,
+    namespace: str,
+    cluster: Any,
+    session_tags: Mapping[str, str],
 ) -> Credentials:
     """Turn a store's (or generator's) auth spec into credentials. **Routed** by auth scheme.
 
     :param subject: as for :func:`extsecrets_credentials_key`.
-    :param namespace: namespace of the ExternalSecret being served.
+    :param namespace: namespace of the ExternalSecret being served (``""``: see above).
     :param cluster: the cluster port: reads Secrets and ServiceAccounts, requests tokens.
+    :param session_tags: as for :func:`extsecrets_credentials_key`.
 
     Raise :class:`~extsecrets.errors.AuthError` (or another error of the hierarchy) with a
     sanitised message when credentials cannot be had.
@@ -174,6 +186,6 @@ def extsecrets_session_tags(
     :param namespace: namespace of the ExternalSecret being served.
 
     Return tags to add, or ``None``. Contributions are merged in entry-point name order (a later
-    plugin wins a key clash); the auth plugin then applies its built-in tags last, so no plugin
-    can override them.
+    plugin wins a key clash) and handed to the auth plugin (``session_tags``), which applies its
+    built-in tags last, so no plugin can override them.
     """

@@ -400,6 +400,7 @@ class PluginHost:
             subject=subject,
             namespace=namespace,
             cluster=cluster,
+            session_tags=self.session_tags(subject, namespace),
         )
         return key
 
@@ -417,6 +418,7 @@ class PluginHost:
             subject=subject,
             namespace=namespace,
             cluster=cluster,
+            session_tags=self.session_tags(subject, namespace),
         )
         return creds
 

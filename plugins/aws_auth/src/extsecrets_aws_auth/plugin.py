@@ -1,13 +1,44 @@
-"""Hook implementations of the AWS auth plugin (entry point ``aws-auth``)."""
+"""Hook implementations of the AWS auth plugin (entry point ``aws-auth``).
+
+It authenticates for every provider and generator whose claim names the ``aws`` scheme
+(``spec.provider.aws`` stores of any service, the ECRAuthorizationToken generator). What it
+returns, ``Credentials.value``, is an :class:`~extsecrets_aws_auth.session.AWSSession`: the
+service plugins ask it for clients and never build credentials themselves.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Hashable, Mapping
+from typing import Any
+
 import extsecrets
-from extsecrets.types import AuthScheme, Registration
+from extsecrets.types import AuthScheme, Credentials, GeneratorView, Registration, StoreView
 from extsecrets_aws_auth import AWS_AUTH_SCHEME
+from extsecrets_aws_auth.credentials import authenticate, cache_key, plan_for
 
 
 @extsecrets.hookimpl
 def extsecrets_register() -> Registration:
     """Authenticate for every provider and generator naming the ``aws`` scheme."""
     return Registration(auth_schemes=[AuthScheme(AWS_AUTH_SCHEME)])
+
+
+@extsecrets.hookimpl
+def extsecrets_credentials_key(
+    subject: StoreView | GeneratorView,
+    namespace: str,
+    cluster: Any,
+    session_tags: Mapping[str, str],
+) -> Hashable:
+    return cache_key(plan_for(subject, namespace, session_tags), cluster)
+
+
+@extsecrets.hookimpl
+def extsecrets_authenticate(
+    subject: StoreView | GeneratorView,
+    namespace: str,
+    cluster: Any,
+    session_tags: Mapping[str, str],
+) -> Credentials:
+    session, expires_at = authenticate(plan_for(subject, namespace, session_tags), cluster)
+    return Credentials(session, expires_at)

@@ -12,6 +12,7 @@ from extsecrets.cluster.objects import (
     SecretObject,
     ServiceAccountObject,
     ServiceAccountToken,
+    StoreStatus,
 )
 from extsecrets.cluster.port import Cluster, ClusterError, ConflictError, StoreLookupError
 
@@ -31,4 +32,5 @@ __all__ = [
     "ServiceAccountObject",
     "ServiceAccountToken",
     "StoreLookupError",
+    "StoreStatus",
 ]

@@ -28,6 +28,7 @@ from extsecrets.cluster.objects import (
     SecretObject,
     ServiceAccountObject,
     ServiceAccountToken,
+    StoreStatus,
 )
 from extsecrets.cluster.port import ClusterError, ConflictError, StoreLookupError
 from extsecrets.cluster.tokens import TokenIssuer
@@ -64,6 +65,8 @@ class LocalCluster:
         self._accounts: dict[tuple[str, str], ServiceAccountObject] = {}
         self._namespaces: dict[str, NamespaceObject] = {}
         self.statuses: dict[tuple[str, str], ExternalSecretStatus] = {}
+        #: (kind, namespace or "", name) -> the status the store controller wrote
+        self.store_statuses: dict[tuple[str, str, str], StoreStatus] = {}
         self.events: list[RecordedEvent] = []
         #: uids this adapter made up for objects whose manifest had none
         self.assigned_uids: set[str] = set()
@@ -262,6 +265,13 @@ class LocalCluster:
         self.statuses[key] = status
         if key in self._external_secrets:
             self._external_secrets[key] = attrs.evolve(self._external_secrets[key], status=status)
+
+    def write_store_status(
+        self, store: SecretStore | ClusterSecretStore, status: StoreStatus
+    ) -> None:
+        namespace = store.metadata.namespace if isinstance(store, SecretStore) else None
+        key = (store.kind, namespace or "", store.metadata.name)
+        self.store_statuses[key] = status
 
     def record_event(
         self, regarding: ObjectRef, type: EventType, reason: str, message: str

@@ -26,6 +26,7 @@ __all__ = [
     "SecretObject",
     "ServiceAccountObject",
     "ServiceAccountToken",
+    "StoreStatus",
 ]
 
 EventType: TypeAlias = Literal["Normal", "Warning"]
@@ -168,6 +169,17 @@ class ExternalSecretStatus:
     refresh_time: dt.datetime | None = None
     synced_resource_version: str = ""
     binding_name: str | None = None
+
+    def condition(self, type_: str = "Ready") -> Condition | None:
+        return next((c for c in self.conditions if c.type == type_), None)
+
+
+@attrs.frozen
+class StoreStatus:
+    """``status`` of a SecretStore or ClusterSecretStore, as ESO's store controller writes it."""
+
+    conditions: tuple[Condition, ...] = ()
+    capabilities: str = "ReadWrite"
 
     def condition(self, type_: str = "Ready") -> Condition | None:
         return next((c for c in self.conditions if c.type == type_), None)

@@ -19,6 +19,7 @@ from extsecrets.cluster.objects import (
     SecretObject,
     ServiceAccountObject,
     ServiceAccountToken,
+    StoreStatus,
 )
 from extsecrets.errors import ExtSecretsError, TemporaryError
 from extsecrets.model import ClusterSecretStore, ExternalSecret, Generator, SecretStore
@@ -92,6 +93,10 @@ class Cluster(Protocol):
         ...
 
     def write_status(self, es: ExternalSecret, status: ExternalSecretStatus) -> None: ...
+
+    def write_store_status(
+        self, store: SecretStore | ClusterSecretStore, status: StoreStatus
+    ) -> None: ...
 
     def record_event(
         self, regarding: ObjectRef, type: EventType, reason: str, message: str

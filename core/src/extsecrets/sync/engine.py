@@ -25,7 +25,12 @@ from functools import partial
 
 import attrs
 
-from extsecrets.cluster.objects import ExternalSecretStatus, ObjectRef, SecretObject
+from extsecrets.cluster.objects import (
+    ExternalSecretStatus,
+    ObjectRef,
+    SecretObject,
+    StoreStatus,
+)
 from extsecrets.cluster.port import Cluster, ClusterError, ConflictError
 from extsecrets.errors import (
     ConfigError,
@@ -34,13 +39,13 @@ from extsecrets.errors import (
     sanitize,
     with_context,
 )
-from extsecrets.model import ESO_API_VERSION, ExternalSecret
+from extsecrets.model import ESO_API_VERSION, ClusterSecretStore, ExternalSecret, SecretStore
 from extsecrets.plugins import PluginHost
 from extsecrets.sync import status as st
 from extsecrets.sync.assemble import Entry, Outcome, assemble, plan_entries
 from extsecrets.sync.credentials import CredentialCache
 from extsecrets.sync.isolation import run_isolated
-from extsecrets.sync.stores import StoreResolver
+from extsecrets.sync.stores import StoreResolver, parse_store_status, store_view
 from extsecrets.sync.target import (
     CREATED_BY_LABEL,
     OwnershipError,
@@ -50,6 +55,8 @@ from extsecrets.sync.target import (
     field_manager,
     target_name,
 )
+from extsecrets.sync.validation import StoreValidation
+from extsecrets.sync.validation import outcome as validation_outcome
 from extsecrets.types import (
     Credentials,
     FetchOutcome,
@@ -59,7 +66,7 @@ from extsecrets.types import (
     StoreView,
 )
 
-__all__ = ["Engine", "SyncResult"]
+__all__ = ["Engine", "StoreValidation", "SyncResult"]
 
 log = logging.getLogger(__name__)
 
@@ -259,6 +266,46 @@ class Engine:
             group_credentials[group] = value
             out[s] = group
         return out, group_credentials
+
+    # --- store validation ---------------------------------------------------------------------
+
+    def validate_stores(
+        self, stores: Iterable[SecretStore | ClusterSecretStore]
+    ) -> list[StoreValidation]:
+        """Obtain each store's credentials (through the cache, which syncs then reuse); write
+        each store's Ready condition and record an event (spec §6.9)."""
+        now = self._clock()
+        items = list(stores)
+        subjects: dict[int, _Subject | ExtSecretsError] = {}
+        for n, store in enumerate(items):
+            try:
+                view = store_view(store)
+            except ExtSecretsError as exc:
+                subjects[n] = exc
+                continue
+            own = store.metadata.namespace if isinstance(store, SecretStore) else None
+            subjects[n] = _Subject(view, own or "")
+        groups, _ = self._credentials_for({s for s in subjects.values() if isinstance(s, _Subject)})
+        results = []
+        for n, store in enumerate(items):
+            subject = subjects[n]
+            answer = subject if isinstance(subject, ExtSecretsError) else groups[subject]
+            namespace = store.metadata.namespace if isinstance(store, SecretStore) else None
+            result = validation_outcome(store.kind, namespace, store.metadata.name, answer)
+            if result.error is not None:
+                result = attrs.evolve(result, error=sanitize(result.error))
+            old = parse_store_status(store.status)
+            state = st.ReadyState(result.ok, result.reason, result.message)
+            status = StoreStatus((st.ready_condition(old.condition("Ready"), state, now),))
+            if status != old:
+                self.cluster.write_store_status(store, status)
+            ref = ObjectRef(ESO_API_VERSION, store.kind, store.metadata.name, namespace)
+            if result.ok:
+                self.cluster.record_event(ref, "Normal", result.reason, result.message)
+            else:
+                self.cluster.record_event(ref, "Warning", result.reason, result.error or "")
+            results.append(result)
+        return results
 
     # --- fetch and generate -----------------------------------------------------------------------
 

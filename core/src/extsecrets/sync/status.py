@@ -17,6 +17,7 @@ __all__ = [
     "ReadyState",
     "go_string_map",
     "parse_status",
+    "ready_condition",
     "status_after",
     "synced_resource_version",
 ]
@@ -94,6 +95,17 @@ def parse_status(raw: Any) -> ExternalSecretStatus:
     )
 
 
+def ready_condition(previous: Condition | None, state: ReadyState, now: dt.datetime) -> Condition:
+    """The Ready condition for ``state``; its ``lastTransitionTime`` moves only on a flip."""
+    status: Literal["True", "False"] = "True" if state.ok else "False"
+    since = (
+        previous.last_transition_time
+        if previous is not None and previous.status == status and previous.last_transition_time
+        else now
+    )
+    return Condition("Ready", status, state.reason, state.message, since)
+
+
 def status_after(
     old: ExternalSecretStatus,
     state: ReadyState,
@@ -105,14 +117,7 @@ def status_after(
     """The status after a sync: ``synced`` (the ExternalSecret, on success paths) moves
     ``refreshTime`` and ``syncedResourceVersion``; ``lastTransitionTime`` moves only when
     Ready flips."""
-    status: Literal["True", "False"] = "True" if state.ok else "False"
-    previous = old.condition("Ready")
-    since = (
-        previous.last_transition_time
-        if previous is not None and previous.status == status and previous.last_transition_time
-        else now
-    )
-    ready = Condition("Ready", status, state.reason, state.message, since)
+    ready = ready_condition(old.condition("Ready"), state, now)
     others = tuple(c for c in old.conditions if c.type != "Ready")
     return ExternalSecretStatus(
         conditions=(*others, ready),

@@ -11,13 +11,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from extsecrets.cluster.objects import StoreStatus
 from extsecrets.cluster.port import Cluster, StoreLookupError
 from extsecrets.errors import ConfigError, ExtSecretsError
-from extsecrets.model import ClusterSecretStore, Duration, SecretStore
+from extsecrets.model import ClusterSecretStore, Duration, FieldError, SecretStore
 from extsecrets.model.external_secret import SecretStoreRef
 from extsecrets.model.meta import LabelSelector
 from extsecrets.model.store import ClusterSecretStoreCondition
 from extsecrets.regex import RegexError, compile_user_regex
+from extsecrets.sync.status import parse_status
 from extsecrets.types import RetrySettings, StoreView
 
 __all__ = ["NAMESPACE_NAME_LABEL", "StoreResolver", "selector_matches", "store_view"]
@@ -70,7 +72,12 @@ def store_view(store: SecretStore | ClusterSecretStore) -> StoreView:
     retry = store.spec.retry_settings
     interval: float | None = None
     if retry is not None and retry.retry_interval is not None:
-        interval = Duration.parse(retry.retry_interval).seconds
+        try:
+            interval = Duration.parse(retry.retry_interval).seconds
+        except FieldError as exc:  # admission refuses it; a store from elsewhere may not be
+            raise ConfigError(
+                f"unable to initialize {provider.name} provider: {exc.message}"
+            ) from None
     view = StoreView(
         kind=store.kind,
         name=store.metadata.name,
@@ -90,14 +97,17 @@ def store_view(store: SecretStore | ClusterSecretStore) -> StoreView:
     return view
 
 
+def parse_store_status(raw: Any) -> StoreStatus:
+    """A store's status as read (a manifest mapping, or one the engine wrote)."""
+    if isinstance(raw, StoreStatus):
+        return raw
+    return StoreStatus(parse_status(raw).conditions)
+
+
 def _store_status_ready(store: SecretStore | ClusterSecretStore) -> bool | None:
     """The store's Ready condition as written by a store controller; ``None`` if it has none."""
-    status: Any = store.status
-    conditions = status.get("conditions") if isinstance(status, Mapping) else None
-    for cond in conditions if isinstance(conditions, list) else ():
-        if isinstance(cond, Mapping) and cond.get("type") == "Ready":
-            return cond.get("status") == "True"
-    return None
+    ready = parse_store_status(store.status).condition("Ready")
+    return None if ready is None else ready.status == "True"
 
 
 class StoreResolver:

@@ -32,6 +32,8 @@ __all__ = ["Emulator", "EmulatorClient"]
 
 _CREDENTIAL = re.compile(r"Credential=([^/,\s]+)/\d+/([^/]+)/([^/]+)/")
 _CONTROL = "/_extsecrets/"
+# Unsigned query-protocol calls (AssumeRoleWithWebIdentity) name their API by version only.
+_UNSIGNED_VERSIONS = {"2011-06-15": "sts"}
 StartResponse = Callable[..., Any]
 
 
@@ -138,8 +140,9 @@ def _describe(environ: dict[str, Any], body: bytes) -> dict[str, Any] | None:
         operation = str(params.pop("Action", ""))
     if not operation and not match:
         return None
+    service = match.group(3) if match else _UNSIGNED_VERSIONS.get(str(params.get("Version")), "")
     return {
-        "service": match.group(3) if match else "",
+        "service": service,
         "operation": operation,
         "params": params,
         "access_key_id": match.group(1) if match else None,
@@ -179,8 +182,8 @@ class Emulator:
     """moto's server with the recorder, on 127.0.0.1 (``port`` 0: any free port)."""
 
     def __init__(self, port: int = 0) -> None:
-        from moto.server import DomainDispatcherApplication, create_backend_app
         from moto.moto_server.werkzeug_app import MotoRequestHandler  # type: ignore[import-not-found]
+        from moto.server import DomainDispatcherApplication, create_backend_app
         from werkzeug.serving import make_server
 
         class QuietHandler(MotoRequestHandler):  # type: ignore[misc]

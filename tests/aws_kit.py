@@ -1,0 +1,71 @@
+"""Helpers of the AWS plugin tests: manifests in, the installed plugins, a local cluster and an
+engine out; recorded requests read back."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+from typing import Any
+
+import yaml
+
+from extsecrets.cluster.local import LocalCluster
+from extsecrets.plugins import PluginHost
+from extsecrets.sync.engine import Engine
+
+ENV_KEY_ID = "AKIAENVIRONMENT00001"
+
+
+def params_tags(params: dict[str, Any]) -> dict[str, str]:
+    """Session tags of a recorded (query-protocol) AssumeRole, as a dict."""
+    out = {}
+    n = 1
+    while f"Tags.member.{n}.Key" in params:
+        out[params[f"Tags.member.{n}.Key"]] = params[f"Tags.member.{n}.Value"]
+        n += 1
+    return out
+
+
+def params_list(params: dict[str, Any], name: str) -> list[str]:
+    out = []
+    n = 1
+    while f"{name}.member.{n}" in params:
+        out.append(params[f"{name}.member.{n}"])
+        n += 1
+    return out
+
+
+def secret_doc(name: str, namespace: str, **values: str) -> dict[str, Any]:
+    return {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": {"name": name, "namespace": namespace},
+        "data": {k: base64.b64encode(v.encode()).decode() for k, v in values.items()},
+    }
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = dt.datetime.now(dt.UTC)
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+
+class AuthWorld:
+    """The installed plugins (through their entry points), a local cluster and an engine."""
+
+    def __init__(self, text: str, *docs: dict[str, Any]) -> None:
+        self.host = PluginHost.load(strict=True, disabled=())
+        all_docs = [d for d in yaml.safe_load_all(text) if d] + list(docs)
+        self.cluster = LocalCluster.from_documents(all_docs, self.host)
+        for checked in self.cluster.checked:
+            assert checked.ok, [p.line(checked.ident) for p in checked.problems]
+        self.clock = Clock()
+        self.engine = Engine(self.host, self.cluster, clock=self.clock)
+
+    def stores(self) -> list[Any]:
+        return [c.obj for c in self.cluster.checked if c.ident.kind.endswith("SecretStore")]
+
+    def validate(self) -> dict[str, Any]:
+        return {v.name: v for v in self.engine.validate_stores(self.stores())}

@@ -69,7 +69,11 @@ spec:
 def test_secret_ref_keys_sign_the_role_assumption(aws) -> None:
     world = AuthWorld(
         SECRET_REF_STORE,
-        secret_doc("awssm-secret", "team-b", **{"access-key": "AKIASTATIC0000000001", "secret-access-key": "s"}),
+        secret_doc(
+            "awssm-secret",
+            "team-b",
+            **{"access-key": "AKIASTATIC0000000001", "secret-access-key": "s"},
+        ),
     )
     (result,) = world.validate().values()
     assert result.ok, result.error
@@ -83,7 +87,7 @@ def test_secret_ref_missing_secret_and_key_use_esos_texts(aws) -> None:
     world = AuthWorld(SECRET_REF_STORE)
     (result,) = world.validate().values()
     assert result.error == (
-        'unable to create session: could not fetch SecretAccessKey secret: cannot get Kubernetes '
+        "unable to create session: could not fetch SecretAccessKey secret: cannot get Kubernetes "
         'secret "awssm-secret" from namespace "team-b": secrets "awssm-secret" not found'
     )
     assert (result.reason, result.message) == ("InvalidProviderConfig", "unable to create client")
@@ -169,7 +173,9 @@ spec:
 
 
 def test_pod_identity_with_service_account_ref_prints_the_seed_error(aws) -> None:
-    text = JWT.replace("    eks.amazonaws.com/role-arn: arn:aws:iam::123456789012:role/team-a\n", "    {}\n").replace("  annotations:\n    {}\n", "")
+    text = JWT.replace(
+        "    eks.amazonaws.com/role-arn: arn:aws:iam::123456789012:role/team-a\n", "    {}\n"
+    ).replace("  annotations:\n    {}\n", "")
     world = AuthWorld(text)
     (result,) = world.validate().values()
     assert result.error == (

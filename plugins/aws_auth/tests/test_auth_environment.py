@@ -361,3 +361,36 @@ def test_generator_auth_reads_in_the_callers_namespace_and_assumes_a_plain_role(
         "unable to create aws session: could not fetch SecretAccessKey secret: cannot get "
         'Kubernetes secret "keys" from namespace "team-b"'
     )
+
+
+def test_the_shared_credentials_file_is_part_of_the_default_chain(aws, monkeypatch, tmp_path) -> None:
+    path = tmp_path / "credentials"
+    path.write_text(
+        "[default]\naws_access_key_id = AKIASHAREDFILE000001\naws_secret_access_key = s\n"
+    )
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(path))
+    world = AuthWorld(STORE)
+    (result,) = world.validate().values()
+    assert result.ok, result.error
+    assert {r["access_key_id"] for r in aws.requests("sts")} == {"AKIASHAREDFILE000001"}
+
+
+def test_a_cluster_store_selector_namespace_wins_over_the_callers(aws) -> None:
+    text = REFERENT.replace("{name: keys, key: id}", "{name: keys, key: id, namespace: vault}")
+    text = text.replace("{name: keys, key: secret}", "{name: keys, key: secret, namespace: vault}")
+    world = AuthWorld(text, secret_doc("keys", "vault", id="AKIAVAULT00000000001", secret="s"))
+    (result,) = world.validate().values()
+    # not referent: its keys are read (static keys need no AWS call to be had)
+    assert (result.ok, result.contacted) == (True, True)
+    view = StoreView(
+        "ClusterSecretStore",
+        "shared",
+        None,
+        "aws",
+        "SecretsManager",
+        world.stores()[0].spec.provider.config,
+    )
+    creds = world.host.authenticate(view, "team-a", world.cluster)
+    assert creds is not None
+    creds.value.client("sts").get_caller_identity()
+    assert [r["access_key_id"] for r in aws.requests("sts")] == ["AKIAVAULT00000000001"]

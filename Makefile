@@ -19,11 +19,11 @@ $(STAMP): $(BIN)/python pyproject.toml $(addsuffix /pyproject.toml,$(DISTS))
 
 install: $(STAMP)
 
-## lint: ruff, mypy --strict on the core, import-linter contracts
+## lint: ruff, mypy --strict on the core and the plugins, import-linter contracts
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy core/src
+	$(BIN)/mypy core/src $(wildcard plugins/*/src)
 	$(BIN)/lint-imports
 
 ## unit: the pytest suite (plugins loaded strictly: any plugin failure is fatal)

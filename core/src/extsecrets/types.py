@@ -8,7 +8,7 @@ the references of a whole cycle. Secret material only ever travels inside ``Secr
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, Literal, TypeAlias, TypeVar
 
 import attrs
@@ -255,10 +255,22 @@ class AuthScheme:
     name: str
 
 
+def _providers(items: Iterable[ProviderService]) -> tuple[ProviderService, ...]:
+    return tuple(items)
+
+
+def _generators(items: Iterable[GeneratorKind]) -> tuple[GeneratorKind, ...]:
+    return tuple(items)
+
+
+def _schemes(items: Iterable[AuthScheme]) -> tuple[AuthScheme, ...]:
+    return tuple(items)
+
+
 @attrs.frozen
 class Registration:
-    """What one plugin serves; returned by ``extsecrets_register``."""
+    """What one plugin serves; returned by ``extsecrets_register`` (lists or tuples)."""
 
-    providers: tuple[ProviderService, ...] = attrs.field(default=(), converter=tuple)
-    generators: tuple[GeneratorKind, ...] = attrs.field(default=(), converter=tuple)
-    auth_schemes: tuple[AuthScheme, ...] = attrs.field(default=(), converter=tuple)
+    providers: tuple[ProviderService, ...] = attrs.field(default=(), converter=_providers)
+    generators: tuple[GeneratorKind, ...] = attrs.field(default=(), converter=_generators)
+    auth_schemes: tuple[AuthScheme, ...] = attrs.field(default=(), converter=_schemes)

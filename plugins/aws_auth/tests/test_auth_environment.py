@@ -363,7 +363,9 @@ def test_generator_auth_reads_in_the_callers_namespace_and_assumes_a_plain_role(
     )
 
 
-def test_the_shared_credentials_file_is_part_of_the_default_chain(aws, monkeypatch, tmp_path) -> None:
+def test_the_shared_credentials_file_is_part_of_the_default_chain(
+    aws, monkeypatch, tmp_path
+) -> None:
     path = tmp_path / "credentials"
     path.write_text(
         "[default]\naws_access_key_id = AKIASHAREDFILE000001\naws_secret_access_key = s\n"

@@ -227,16 +227,16 @@ def auth_problems(
                 )
     sa = auth.jwt.service_account_ref if auth.jwt is not None else None
     if sa is not None and sa.namespace is not None:
-        rel = ("auth", "jwt", "serviceAccountRef", "namespace")
+        sa_rel = ("auth", "jwt", "serviceAccountRef", "namespace")
         if namespaced_store and sa.namespace != context.namespace:
             yield context.problem(
-                rel,
+                sa_rel,
                 "invalid Auth.JWT.ServiceAccountRef: namespace should either be empty or match "
                 "the namespace of the SecretStore for a namespaced SecretStore",
             )
         elif generator:
             yield context.problem(
-                rel,
+                sa_rel,
                 "ignored: a generator always uses the ServiceAccount in the namespace of the "
                 "ExternalSecret that uses it",
                 "warning",

@@ -54,11 +54,11 @@ class _Recorder:
         body = environ["wsgi.input"].read(length) if length else b""
         environ["wsgi.input"] = io.BytesIO(body)
         entry = _describe(environ, body)
-        fault = self._take_fault(entry) if entry else None
-        if fault is not None:
-            entry["status"] = int(fault.get("status", 400))  # type: ignore[index]
+        fault = self._take_fault(entry) if entry is not None else None
+        if entry is not None and fault is not None:
+            entry["status"] = int(fault.get("status", 400))
             self._record(entry)
-            return _fault_response(entry, fault, start_response)  # type: ignore[arg-type]
+            return _fault_response(entry, fault, start_response)
         status_box: list[str] = []
 
         def recording_start(status: str, headers: Any, exc_info: Any = None) -> Any:
@@ -182,11 +182,14 @@ class Emulator:
     """moto's server with the recorder, on 127.0.0.1 (``port`` 0: any free port)."""
 
     def __init__(self, port: int = 0) -> None:
-        from moto.moto_server.werkzeug_app import MotoRequestHandler  # type: ignore[import-not-found]
-        from moto.server import DomainDispatcherApplication, create_backend_app
+        from moto.moto_server.werkzeug_app import (
+            DomainDispatcherApplication,
+            MotoRequestHandler,
+            create_backend_app,
+        )
         from werkzeug.serving import make_server
 
-        class QuietHandler(MotoRequestHandler):  # type: ignore[misc]
+        class QuietHandler(MotoRequestHandler):
             def log_request(self, *args: Any, **kwargs: Any) -> None:
                 """One line per request on stderr is noise in tests and the demo."""
 
@@ -199,7 +202,7 @@ class Emulator:
     @property
     def url(self) -> str:
         host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{host!s}:{port}"
 
     def start(self) -> Emulator:
         self._thread = threading.Thread(

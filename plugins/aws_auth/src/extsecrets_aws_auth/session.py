@@ -43,7 +43,7 @@ class _FixedDelay:
         return self._seconds
 
 
-class _Session(botocore.session.Session):
+class _Session(botocore.session.Session):  # type: ignore[misc]
     """A botocore session whose clients follow ESO's endpoint variables, our retry settings,
     and are counted. botocore's credential providers create their STS clients through
     :meth:`create_client` too, so they follow the same rules."""

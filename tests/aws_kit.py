@@ -69,3 +69,29 @@ class AuthWorld:
 
     def validate(self) -> dict[str, Any]:
         return {v.name: v for v in self.engine.validate_stores(self.stores())}
+
+
+def client(aws: Any, service: str, region: str = "eu-central-1") -> Any:
+    """A boto3 client on the emulator with keys of its own, to seed data (not the code under
+    test, which finds the emulator through the endpoint variables only)."""
+    import boto3
+
+    return boto3.client(
+        service,
+        endpoint_url=aws.url,
+        region_name=region,
+        aws_access_key_id="AKIASEEDER0000000001",
+        aws_secret_access_key="seeder",
+    )
+
+
+def synced(world: AuthWorld) -> dict[str, Any]:
+    """One sync of every ExternalSecret; results by ``namespace/name``."""
+    results = world.engine.sync(world.cluster.external_secrets())
+    return {f"{r.namespace}/{r.name}": r for r in results}
+
+
+def data_of(world: AuthWorld, name: str, namespace: str = "app") -> dict[str, bytes]:
+    secret = world.cluster.get_secret(namespace, name)
+    assert secret is not None, f"no Secret {namespace}/{name}"
+    return dict(secret.data)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 from collections import Counter
 
-__all__ = ["API_CALLS", "CallCounter"]
+__all__ = ["API_CALLS", "FALLBACKS", "CallCounter"]
 
 
 class CallCounter:
@@ -39,3 +39,7 @@ class CallCounter:
 
 #: the process-wide counter
 API_CALLS = CallCounter()
+
+#: batch APIs an identity was denied, so reads went one by one: ``(service, operation,
+#: "fallback")``, counted once per identity each time the fallback is (re)decided
+FALLBACKS = CallCounter()

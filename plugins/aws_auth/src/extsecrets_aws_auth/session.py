@@ -147,6 +147,14 @@ class AWSSession:
         return parts[1] if len(parts) > 5 and self.identity.startswith("arn:") else ""
 
     @property
+    def principal(self) -> str:
+        """Who is calling: the identity ARN when known, else the access key id."""
+        if self.identity:
+            return self.identity
+        creds = self._session.get_credentials()
+        return str(creds.access_key) if creds is not None else ""
+
+    @property
     def botocore_session(self) -> botocore.session.Session:
         return self._session
 

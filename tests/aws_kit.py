@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -14,6 +15,21 @@ from extsecrets.plugins import PluginHost
 from extsecrets.sync.engine import Engine
 
 ENV_KEY_ID = "AKIAENVIRONMENT00001"
+SEED = Path(__file__).parent / "fixtures" / "seed"
+# A Secrets Manager store in namespace "app"; %s is its prefix.
+SM_STORE = """
+apiVersion: external-secrets.io/v1
+kind: SecretStore
+metadata: {name: s, namespace: app}
+spec:
+  provider:
+    aws: {service: SecretsManager, region: eu-central-1, prefix: "%s"}
+"""
+
+
+def seed(*names: str) -> str:
+    """Manifests of the seed page, verbatim (tests/fixtures/seed), as one YAML text."""
+    return "\n---\n".join((SEED / f"{n}.yaml").read_text() for n in names)
 
 
 def params_tags(params: dict[str, Any]) -> dict[str, str]:

@@ -5,19 +5,9 @@ from __future__ import annotations
 
 import jwt
 import pytest
-from aws_kit import ENV_KEY_ID, AuthWorld, params_tags, secret_doc
+from aws_kit import ENV_KEY_ID, AuthWorld, params_tags, secret_doc, seed
 
-ROLE_NAME_STORE = """
-apiVersion: external-secrets.io/v1
-kind: SecretStore
-metadata: {name: team-b-store, namespace: team-b}
-spec:
-  provider:
-    aws:
-      service: SecretsManager
-      region: eu-central-1
-      role: team-b
-"""
+ROLE_NAME_STORE = seed("01-pod-identity-assume-role")
 
 
 @pytest.fixture
@@ -49,21 +39,7 @@ def test_a_second_validation_makes_no_sts_call(aws, env_identity) -> None:
     assert len(aws.requests("sts")) == before == 2
 
 
-SECRET_REF_STORE = """
-apiVersion: external-secrets.io/v1
-kind: SecretStore
-metadata: {name: team-b-store, namespace: team-b}
-spec:
-  provider:
-    aws:
-      service: SecretsManager
-      region: eu-central-1
-      role: team-b
-      auth:
-        secretRef:
-          accessKeyIDSecretRef: {name: awssm-secret, key: access-key}
-          secretAccessKeySecretRef: {name: awssm-secret, key: secret-access-key}
-"""
+SECRET_REF_STORE = seed("02-secret-ref")
 
 
 def test_secret_ref_keys_sign_the_role_assumption(aws) -> None:
@@ -71,7 +47,7 @@ def test_secret_ref_keys_sign_the_role_assumption(aws) -> None:
         SECRET_REF_STORE,
         secret_doc(
             "awssm-secret",
-            "team-b",
+            "default",
             **{"access-key": "AKIASTATIC0000000001", "secret-access-key": "s"},
         ),
     )
@@ -88,10 +64,12 @@ def test_secret_ref_missing_secret_and_key_use_esos_texts(aws) -> None:
     (result,) = world.validate().values()
     assert result.error == (
         "unable to create session: could not fetch SecretAccessKey secret: cannot get Kubernetes "
-        'secret "awssm-secret" from namespace "team-b": secrets "awssm-secret" not found'
+        'secret "awssm-secret" from namespace "default": secrets "awssm-secret" not found'
     )
     assert (result.reason, result.message) == ("InvalidProviderConfig", "unable to create client")
-    world = AuthWorld(SECRET_REF_STORE, secret_doc("awssm-secret", "team-b", **{"access-key": "A"}))
+    world = AuthWorld(
+        SECRET_REF_STORE, secret_doc("awssm-secret", "default", **{"access-key": "A"})
+    )
     (result,) = world.validate().values()
     assert result.error == (
         "unable to create session: could not fetch SecretAccessKey secret: cannot find secret "
@@ -100,29 +78,7 @@ def test_secret_ref_missing_secret_and_key_use_esos_texts(aws) -> None:
     assert aws.requests() == []
 
 
-JWT = """
-apiVersion: v1
-kind: ServiceAccount
-metadata:
-  annotations:
-    eks.amazonaws.com/role-arn: arn:aws:iam::123456789012:role/team-a
-  name: my-serviceaccount
-  namespace: default
----
-apiVersion: external-secrets.io/v1
-kind: SecretStore
-metadata:
-  name: secretstore-sample
-spec:
-  provider:
-    aws:
-      service: SecretsManager
-      region: eu-central-1
-      auth:
-        jwt:
-          serviceAccountRef:
-            name: my-serviceaccount
-"""
+JWT = seed("03-service-account", "04-jwt")
 
 
 def test_service_account_token_is_exchanged_for_the_annotated_role(aws) -> None:
@@ -185,16 +141,7 @@ def test_pod_identity_with_service_account_ref_prints_the_seed_error(aws) -> Non
     assert aws.requests() == []
 
 
-POD_IDENTITY_STORE = """
-apiVersion: external-secrets.io/v1
-kind: SecretStore
-metadata: {name: store}
-spec:
-  provider:
-    aws:
-      service: SecretsManager
-      region: eu-central-1
-"""
+POD_IDENTITY_STORE = seed("05-eks-pod-identity")
 
 
 def test_no_auth_and_no_identity_fails_clearly(aws) -> None:
@@ -202,3 +149,23 @@ def test_no_auth_and_no_identity_fails_clearly(aws) -> None:
     (result,) = world.validate().values()
     assert result.error is not None
     assert result.error.startswith("unable to create session: no credentials in the default chain")
+
+
+@pytest.mark.parametrize(
+    ("example", "extra"),
+    [
+        ("06-session-tags-simple", {}),
+        ("07-session-tags-custom", {"env": "production", "team": "platform"}),
+    ],
+)
+def test_the_seed_session_tag_examples(aws, env_identity, example: str, extra: dict) -> None:
+    world = AuthWorld(seed(example))
+    (result,) = world.validate().values()
+    assert result.ok, result.error
+    (assume,) = aws.requests("sts", "AssumeRole")
+    assert params_tags(assume["params"]) == {
+        "esoNamespace": "team-b",
+        "esoStoreName": "team-b-store",
+        "esoStoreKind": "SecretStore",
+        **extra,
+    }

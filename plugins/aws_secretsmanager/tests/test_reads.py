@@ -6,16 +6,7 @@ import json
 from typing import Any
 
 import pytest
-from aws_kit import AuthWorld, client, data_of, synced
-
-STORE = """
-apiVersion: external-secrets.io/v1
-kind: SecretStore
-metadata: {name: s, namespace: app}
-spec:
-  provider:
-    aws: {service: SecretsManager, region: eu-central-1, prefix: "%s"}
-"""
+from aws_kit import SM_STORE, AuthWorld, client, data_of, synced
 
 
 def world_with(entries: dict[str, Any], prefix: str = "", **spec: Any) -> AuthWorld:
@@ -25,7 +16,7 @@ def world_with(entries: dict[str, Any], prefix: str = "", **spec: Any) -> AuthWo
         "metadata": {"name": "e", "namespace": "app"},
         "spec": {"secretStoreRef": {"name": "s"}, **entries, **spec},
     }
-    return AuthWorld(STORE % prefix, es)
+    return AuthWorld(SM_STORE % prefix, es)
 
 
 def data(*items: tuple[str, dict[str, Any]]) -> dict[str, Any]:

@@ -1,0 +1,121 @@
+"""`extsecrets render` against the AWS emulator with the seed page's SecretStores: real values
+through the real plugins, found only through the endpoint variables."""
+
+from __future__ import annotations
+
+import base64
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+from aws_kit import ENV_KEY_ID, client, seed
+
+# The seed page's stores verbatim (02 to 04, all in "default"), its first example (01, which
+# shares 02's name) as the session-tag examples place it, in namespace team-b, and
+# ExternalSecrets reading through them.
+MANIFESTS = seed("02-secret-ref", "03-service-account", "04-jwt")
+MANIFESTS += """
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: awssm-secret}
+stringData: {access-key: AKIASTATICKEY0000001, secret-access-key: s}
+---
+apiVersion: external-secrets.io/v1
+kind: SecretStore
+metadata: {name: team-b-store, namespace: team-b}
+spec:
+  provider:
+    aws: {service: SecretsManager, region: eu-central-1, role: team-b}
+---
+apiVersion: external-secrets.io/v1
+kind: ExternalSecret
+metadata: {name: app, namespace: team-b}
+spec:
+  secretStoreRef: {name: team-b-store}
+  data:
+  - secretKey: username
+    remoteRef: {key: team-b/db, property: username}
+  - secretKey: previous-password
+    remoteRef: {key: team-b/db, property: password, version: AWSPREVIOUS}
+  dataFrom:
+  - extract: {key: team-b/db}
+---
+apiVersion: external-secrets.io/v1
+kind: ExternalSecret
+metadata: {name: found}
+spec:
+  secretStoreRef: {name: team-b-store}
+  dataFrom:
+  - find: {name: {regexp: "^team-b/api-"}}
+  - find: {tags: {owner: team-b}}
+  - find: {path: team-b/cfg, name: {regexp: "-eu$"}}
+---
+apiVersion: external-secrets.io/v1
+kind: ExternalSecret
+metadata: {name: irsa}
+spec:
+  secretStoreRef: {name: secretstore-sample}
+  data:
+  - secretKey: token
+    remoteRef: {key: shared/token}
+"""
+
+
+def b64(text: str) -> str:
+    return base64.b64encode(text.encode()).decode()
+
+
+@pytest.fixture
+def seeded(aws, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", ENV_KEY_ID)
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "env-secret")
+    sm = client(aws, "secretsmanager")
+    sm.create_secret(
+        Name="team-b/db", SecretString=json.dumps({"username": "b", "password": "old"})
+    )
+    sm.put_secret_value(
+        SecretId="team-b/db", SecretString=json.dumps({"username": "b", "password": "new"})
+    )
+    sm.create_secret(Name="team-b/api-key", SecretString="k1")
+    sm.create_secret(
+        Name="team-b/tagged", SecretString="t1", Tags=[{"Key": "owner", "Value": "team-b"}]
+    )
+    sm.create_secret(Name="team-b/cfg-eu", SecretString="eu")
+    sm.create_secret(Name="team-b/cfg-us", SecretString="us")
+    sm.create_secret(Name="shared/token", SecretString="tok")
+    aws.clear_requests()
+
+
+def test_render_syncs_the_seed_stores_from_the_emulator(
+    aws, seeded, extsecrets_cmd, tmp_path: Path
+) -> None:
+    path = tmp_path / "seed.yaml"
+    path.write_text(MANIFESTS)
+    result = extsecrets_cmd("render", "-f", str(path))
+    assert result.returncode == 0, result.stderr
+    secrets = {
+        (d["metadata"]["namespace"], d["metadata"]["name"]): d["data"]
+        for d in yaml.safe_load_all(result.stdout)
+    }
+    assert secrets == {
+        ("default", "irsa"): {"token": b64("tok")},
+        ("team-b", "app"): {
+            "username": b64("b"),
+            "password": b64("new"),
+            "previous-password": b64("old"),
+        },
+        ("default", "found"): {
+            "team-b_api-key": b64("k1"),
+            "team-b_tagged": b64("t1"),
+            "team-b_cfg-eu": b64("eu"),
+        },
+    }
+    calls = [(r["service"], r["operation"]) for r in aws.requests()]
+    # one batch per store for the current values, one read for the versioned one
+    assert calls.count(("secretsmanager", "GetSecretValue")) == 1
+    assert calls.count(("sts", "AssumeRoleWithWebIdentity")) == 1
+    signers = {r["access_key_id"] for r in aws.requests("sts", "GetCallerIdentity")}
+    assert signers == {ENV_KEY_ID, "AKIASTATICKEY0000001"}
+    assert "new" not in result.stderr

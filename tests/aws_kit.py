@@ -16,7 +16,7 @@ from extsecrets.sync.engine import Engine
 
 ENV_KEY_ID = "AKIAENVIRONMENT00001"
 SEED = Path(__file__).parent / "fixtures" / "seed"
-# A Secrets Manager store in namespace "app"; %s is its prefix.
+# A Secrets Manager (Parameter Store) store in namespace "app"; %s is its prefix.
 SM_STORE = """
 apiVersion: external-secrets.io/v1
 kind: SecretStore
@@ -25,6 +25,9 @@ spec:
   provider:
     aws: {service: SecretsManager, region: eu-central-1, prefix: "%s"}
 """
+
+
+PS_STORE = SM_STORE.replace("SecretsManager", "ParameterStore")
 
 
 def seed(*names: str) -> str:
@@ -111,3 +114,13 @@ def data_of(world: AuthWorld, name: str, namespace: str = "app") -> dict[str, by
     secret = world.cluster.get_secret(namespace, name)
     assert secret is not None, f"no Secret {namespace}/{name}"
     return dict(secret.data)
+
+
+def external_secret(name: str, namespace: str = "app", **spec: Any) -> dict[str, Any]:
+    """An ExternalSecret reading store ``s``."""
+    return {
+        "apiVersion": "external-secrets.io/v1",
+        "kind": "ExternalSecret",
+        "metadata": {"name": name, "namespace": namespace},
+        "spec": {"secretStoreRef": {"name": "s"}, **spec},
+    }

@@ -14,13 +14,19 @@ from aws_kit import ENV_KEY_ID, client, seed
 # The seed page's stores verbatim (02 to 04, all in "default"), its first example (01, which
 # shares 02's name) as the session-tag examples place it, in namespace team-b, and
 # ExternalSecrets reading through them.
-MANIFESTS = seed("02-secret-ref", "03-service-account", "04-jwt")
-MANIFESTS += """
+SEED_STORES = (
+    seed("02-secret-ref", "03-service-account", "04-jwt")
+    + """
 ---
 apiVersion: v1
 kind: Secret
 metadata: {name: awssm-secret}
 stringData: {access-key: AKIASTATICKEY0000001, secret-access-key: s}
+"""
+)
+MANIFESTS = (
+    SEED_STORES
+    + """
 ---
 apiVersion: external-secrets.io/v1
 kind: SecretStore
@@ -61,6 +67,7 @@ spec:
   - secretKey: token
     remoteRef: {key: shared/token}
 """
+)
 
 
 def b64(text: str) -> str:
@@ -119,3 +126,76 @@ def test_render_syncs_the_seed_stores_from_the_emulator(
     signers = {r["access_key_id"] for r in aws.requests("sts", "GetCallerIdentity")}
     assert signers == {ENV_KEY_ID, "AKIASTATICKEY0000001"}
     assert "new" not in result.stderr
+
+
+# "If you are using Parameter Store replace service: SecretsManager with service:
+# ParameterStore in all examples below." (the seed page)
+PS_MANIFESTS = (
+    SEED_STORES.replace("SecretsManager", "ParameterStore")
+    + """
+---
+apiVersion: external-secrets.io/v1
+kind: ExternalSecret
+metadata: {name: params}
+spec:
+  secretStoreRef: {name: team-b-store}
+  data:
+  - {secretKey: user, remoteRef: {key: /team-b/db, property: user}}
+  - {secretKey: first, remoteRef: {key: /team-b/db, property: user, version: "1"}}
+  - {secretKey: labelled, remoteRef: {key: /team-b/db, property: user, version: stable}}
+  dataFrom:
+  - extract: {key: /team-b/db}
+  - find: {name: {regexp: "^/team-b/flags/"}}
+  - find: {tags: {owner: team-b}}
+---
+apiVersion: external-secrets.io/v1
+kind: ExternalSecret
+metadata: {name: irsa}
+spec:
+  secretStoreRef: {name: secretstore-sample}
+  data:
+  - {secretKey: token, remoteRef: {key: /shared/token}}
+"""
+)
+
+
+def test_render_syncs_parameter_store_values(
+    aws, extsecrets_cmd, tmp_path: Path, monkeypatch
+) -> None:
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", ENV_KEY_ID)
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "env-secret")
+    ssm = client(aws, "ssm")
+    ssm.put_parameter(
+        Name="/team-b/db", Value=json.dumps({"user": "one", "port": 1}), Type="SecureString"
+    )
+    ssm.put_parameter(
+        Name="/team-b/db",
+        Value=json.dumps({"user": "two", "port": 2}),
+        Type="SecureString",
+        Overwrite=True,
+    )
+    ssm.label_parameter_version(Name="/team-b/db", ParameterVersion=1, Labels=["stable"])
+    ssm.put_parameter(Name="/team-b/flags/a", Value="on", Type="String")
+    ssm.put_parameter(
+        Name="/team-b/tagged", Value="t", Type="String", Tags=[{"Key": "owner", "Value": "team-b"}]
+    )
+    ssm.put_parameter(Name="/shared/token", Value="tok", Type="SecureString")
+    aws.clear_requests()
+    path = tmp_path / "ps.yaml"
+    path.write_text(PS_MANIFESTS)
+    result = extsecrets_cmd("render", "-f", str(path))
+    assert result.returncode == 0, result.stderr
+    secrets = {d["metadata"]["name"]: d["data"] for d in yaml.safe_load_all(result.stdout)}
+    assert secrets == {
+        "irsa": {"token": b64("tok")},
+        "params": {
+            "user": b64("two"),
+            "first": b64("one"),
+            "labelled": b64("one"),
+            "port": b64("2"),
+            "_team-b_flags_a": b64("on"),
+            "_team-b_tagged": b64("t"),
+        },
+    }
+    operations = [r["operation"] for r in aws.requests("ssm")]
+    assert "GetParameter" not in operations

@@ -14,16 +14,30 @@ from __future__ import annotations
 
 import decimal
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import gjson
 
-from extsecrets.errors import PermanentError
+from extsecrets.errors import ExtSecretsError, PermanentError
+from extsecrets.types import ExtractRef, RemoteRef, SecretBytes, SecretMap
 
-__all__ = ["object_members", "property_value", "render_json_value"]
+__all__ = [
+    "go_json_object",
+    "keyed_answer",
+    "object_members",
+    "property_value",
+    "render_json_value",
+]
 
 _WHITESPACE = " \t\n\r"
+_GO_ESCAPES = (
+    ("<", "\\u003c"),
+    (">", "\\u003e"),
+    ("&", "\\u0026"),
+    ("\u2028", "\\u2028"),
+    ("\u2029", "\\u2029"),
+)
 _DECODER = json.JSONDecoder()
 
 
@@ -176,3 +190,30 @@ def object_members(payload: bytes | str, key: str) -> dict[str, bytes]:
         else (written[name].encode())
         for name, value in data.items()
     }
+
+
+def go_json_object(values: Mapping[str, str]) -> bytes:
+    """A string map as Go's ``json.Marshal`` writes it (how ESO renders tags for
+    ``metadataPolicy: Fetch``): keys sorted, no spaces, ``<``, ``>``, ``&``, U+2028 and U+2029
+    escaped."""
+    text = json.dumps(dict(sorted(values.items())), ensure_ascii=False, separators=(",", ":"))
+    for char, escape in _GO_ESCAPES:
+        text = text.replace(char, escape)
+    return text.encode()
+
+
+def keyed_answer(
+    ref: RemoteRef | ExtractRef, value: bytes, document: bytes | None = None
+) -> SecretBytes | SecretMap | ExtSecretsError:
+    """The answer to a keyed reference, given what the backend returned: ``property`` picked out
+    of ``document`` (``value`` when the backend has no separate form), then, for an ``extract``,
+    the JSON object spread into keys. Errors are returned, not raised (one per reference)."""
+    try:
+        picked = property_value(document or value, ref.property, ref.key) if ref.property else value
+        if isinstance(ref, ExtractRef):
+            return SecretMap(
+                {k: SecretBytes(v) for k, v in object_members(picked, ref.key).items()}
+            )
+        return SecretBytes(picked)
+    except ExtSecretsError as exc:
+        return exc

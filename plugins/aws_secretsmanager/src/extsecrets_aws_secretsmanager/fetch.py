@@ -17,9 +17,8 @@ secret by itself (remembered for an hour, logged once, counted in ``FALLBACKS``)
 
 from __future__ import annotations
 
-import json
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import attrs
@@ -31,7 +30,7 @@ from extsecrets.errors import (
     TemporaryError,
     sanitize,
 )
-from extsecrets.properties import object_members, property_value
+from extsecrets.properties import go_json_object, keyed_answer
 from extsecrets.regex import compile_user_regex
 from extsecrets.types import (
     ExtractRef,
@@ -45,6 +44,7 @@ from extsecrets.types import (
 )
 from extsecrets_aws_auth.errors import THROTTLING_CODES, classify, error_code
 from extsecrets_aws_auth.fallback import DeniedBatches
+from extsecrets_aws_auth.reads import found_map, pages
 from extsecrets_aws_auth.session import AWSSession
 
 __all__ = ["BATCH_SIZE", "DENIED", "fetch"]
@@ -127,14 +127,6 @@ def _tag_filters(tags: Mapping[str, str] | None) -> list[dict[str, Any]]:
     return filters
 
 
-def _go_json(tags: Mapping[str, str]) -> bytes:
-    """Tags as Go's ``json.Marshal`` of a map: keys sorted, ``<``, ``>``, ``&`` escaped."""
-    text = json.dumps(dict(sorted(tags.items())), ensure_ascii=False, separators=(",", ":"))
-    for char, escape in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026")):
-        text = text.replace(char, escape)
-    return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029").encode()
-
-
 class Reader:
     """One cycle's reads for one store."""
 
@@ -145,15 +137,6 @@ class Reader:
         self.current: dict[str, Outcome] = {}
 
     # --- the calls ------------------------------------------------------------------------------
-
-    def _pages(self, call: Callable[..., Mapping[str, Any]], **params: Any) -> Iterable[Any]:
-        while True:
-            page = call(**params)
-            yield page
-            token = page.get("NextToken")
-            if not token:
-                return
-            params["NextToken"] = token
 
     def _batch_allowed(self) -> bool:
         return not DENIED.denied(self._principal)
@@ -210,12 +193,12 @@ class Reader:
             answer = self._client.describe_secret(SecretId=name)
         except Exception as exc:
             return _not_found_or(exc, "")
-        return _go_json({t["Key"]: t["Value"] for t in answer.get("Tags", [])})
+        return go_json_object({t["Key"]: t["Value"] for t in answer.get("Tags", [])})
 
     def list_names(self, filters: list[dict[str, Any]]) -> list[str]:
         names: list[str] = []
         params: dict[str, Any] = {"Filters": filters} if filters else {}
-        for page in self._pages(self._client.list_secrets, **params):
+        for page in pages(self._client.list_secrets, **params):
             names.extend(s["Name"] for s in page.get("SecretList", []))
         return names
 
@@ -226,7 +209,7 @@ class Reader:
         found: dict[str, Payload] = {}
         failed: list[str] = []
         try:
-            for page in self._pages(self._client.batch_get_secret_value, Filters=filters):
+            for page in pages(self._client.batch_get_secret_value, Filters=filters):
                 for value in page.get("SecretValues", []):
                     found[value["Name"]] = Payload.of(value)
                 for entry in page.get("Errors", []):
@@ -273,42 +256,26 @@ class Reader:
 
     def values(self, names: Sequence[str]) -> SecretMap | ExtSecretsError:
         """The values of listed names, from the cycle's batched reads."""
-        out: dict[str, SecretBytes] = {}
-        failed = []
-        for name in names:
-            outcome = self.current[name]
-            if isinstance(outcome, NotFoundError):
-                continue  # deleted between the listing and the read
-            if isinstance(outcome, ExtSecretsError):
-                failed.append(f"{name} ({outcome})")
-                continue
-            out[name] = SecretBytes(outcome.document())
-        if failed:
-            return PermanentError("could not read every matching secret: " + "; ".join(failed))
-        return SecretMap(out)
+        outcomes = ((n, self.current[n]) for n in names)
+        return found_map(
+            ((n, o if isinstance(o, ExtSecretsError) else o.document()) for n, o in outcomes),
+            "secret",
+        )
 
 
 def _answer(ref: RemoteRef | ExtractRef, outcome: Outcome | bytes) -> FetchOutcome:
-    """A read's answer: the value or ``property`` of it, a map for ``extract``."""
+    """A read's answer: the value, or ``property`` of it (binary first), a map for
+    ``extract``; ``bytes`` are the tags of ``metadataPolicy: Fetch``."""
     if isinstance(outcome, ExtSecretsError):
         return outcome
-    try:
-        if isinstance(outcome, bytes):  # tags (metadataPolicy: Fetch)
-            value = property_value(outcome, ref.property, ref.key) if ref.property else outcome
-        elif ref.property:
-            value = property_value(outcome.document(), ref.property, ref.key)
-        else:
-            plain = outcome.value()
-            if plain is None:
-                raise PermanentError(
-                    f"invalid secret received. no secret string nor binary for key: {ref.key}"
-                )
-            value = plain
-        if isinstance(ref, ExtractRef):
-            return SecretMap({k: SecretBytes(v) for k, v in object_members(value, ref.key).items()})
-        return SecretBytes(value)
-    except ExtSecretsError as exc:
-        return exc
+    if isinstance(outcome, bytes):
+        return keyed_answer(ref, outcome)
+    plain = outcome.value()
+    if plain is None and not ref.property:
+        return PermanentError(
+            f"invalid secret received. no secret string nor binary for key: {ref.key}"
+        )
+    return keyed_answer(ref, plain or b"", outcome.document())
 
 
 def fetch(

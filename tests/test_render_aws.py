@@ -199,3 +199,57 @@ def test_render_syncs_parameter_store_values(
     }
     operations = [r["operation"] for r in aws.requests("ssm")]
     assert "GetParameter" not in operations
+
+
+ECR_MANIFESTS = """
+apiVersion: generators.external-secrets.io/v1alpha1
+kind: ECRAuthorizationToken
+metadata: {name: private-ecr, namespace: ci}
+spec: {region: eu-central-1}
+---
+apiVersion: generators.external-secrets.io/v1alpha1
+kind: ECRAuthorizationToken
+metadata: {name: public-ecr, namespace: ci}
+spec: {region: eu-central-1, scope: public}
+---
+apiVersion: external-secrets.io/v1
+kind: ExternalSecret
+metadata: {name: private-pull, namespace: ci}
+spec:
+  dataFrom:
+  - sourceRef:
+      generatorRef: {apiVersion: generators.external-secrets.io/v1alpha1, kind: ECRAuthorizationToken, name: private-ecr}
+---
+apiVersion: external-secrets.io/v1
+kind: ExternalSecret
+metadata: {name: public-pull, namespace: ci}
+spec:
+  dataFrom:
+  - sourceRef:
+      generatorRef: {kind: ECRAuthorizationToken, name: public-ecr}
+"""
+
+
+def test_render_runs_the_ecr_generators(aws, extsecrets_cmd, tmp_path: Path, monkeypatch) -> None:
+    from ecr_public import EcrPublic
+
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", ENV_KEY_ID)
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "env-secret")
+    responder = EcrPublic().start()
+    try:
+        monkeypatch.setenv("AWS_ECR_PUBLIC_ENDPOINT", responder.url)
+        path = tmp_path / "ecr.yaml"
+        path.write_text(ECR_MANIFESTS)
+        result = extsecrets_cmd("render", "-f", str(path))
+    finally:
+        responder.stop()
+    assert result.returncode == 0, result.stderr
+    secrets = {d["metadata"]["name"]: d["data"] for d in yaml.safe_load_all(result.stdout)}
+    assert set(secrets) == {"private-pull", "public-pull"}
+    assert set(secrets["private-pull"]) == {"username", "password", "proxy_endpoint", "expires_at"}
+    assert base64.b64decode(secrets["private-pull"]["proxy_endpoint"]) == (
+        b"https://123456789012.dkr.ecr.eu-central-1.amazonaws.com"
+    )
+    assert base64.b64decode(secrets["public-pull"]["password"]) == b"public-token"
+    assert set(secrets["public-pull"]) == {"username", "password", "expires_at"}
+    assert len(responder.requests) == 1

@@ -10,8 +10,8 @@ Besides moto's API (``POST /moto-api/reset`` clears every service), it serves:
   ``{service, operation, params, access_key_id, region, status, headers}``;
   ``DELETE`` forgets them.
 - ``POST /_extsecrets/faults`` with ``{service, operation, code, status, message, count}``: the
-  next ``count`` matching requests (``count`` -1: all) get that error instead of an answer;
-  ``DELETE`` removes every fault.
+  next ``count`` matching requests (``count`` -1: all) get that error instead of an answer (with
+  ``body`` instead of ``code``: that JSON answer); ``DELETE`` removes every fault.
 
 moto keeps no record of some parameters (STS session tags), hence the recorder.
 """
@@ -161,6 +161,9 @@ def _fault_response(
     entry: dict[str, Any], fault: dict[str, Any], start_response: StartResponse
 ) -> Iterable[bytes]:
     status = int(fault.get("status", 400))
+    if "body" in fault:  # a made-up answer rather than an error
+        start_response(f"{status} OK", [("Content-Type", "application/x-amz-json-1.1")])
+        return [json.dumps(fault["body"]).encode()]
     code = str(fault.get("code", "InternalFailure"))
     message = str(fault.get("message", "injected by the test emulator"))
     reason = {400: "Bad Request", 403: "Forbidden", 429: "Too Many Requests"}.get(status, "Error")
@@ -249,6 +252,22 @@ class EmulatorClient:
 
     def clear_requests(self) -> None:
         self._call("DELETE", "/_extsecrets/requests")
+
+    def answer(
+        self, service: str, operation: str, body: Any, *, count: int = 1, status: int = 200
+    ) -> None:
+        """Make the next ``count`` matching calls get ``body`` (JSON) instead of moto's answer."""
+        self._call(
+            "POST",
+            "/_extsecrets/faults",
+            {
+                "service": service,
+                "operation": operation,
+                "body": body,
+                "status": status,
+                "count": count,
+            },
+        )
 
     def fail(
         self,

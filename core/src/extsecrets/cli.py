@@ -6,6 +6,7 @@ import json
 import logging
 import sys
 from collections.abc import Sequence
+from importlib import resources
 
 import click
 import yaml
@@ -193,3 +194,119 @@ def render(targets: Sequence[str], output: str, show_status: bool, plugin_timeou
         sys.exit(2)
     if rendered.failures:
         sys.exit(1)
+
+
+@main.command()
+@click.option(
+    "--kubeconfig", type=click.Path(dir_okay=False), help="Default: $KUBECONFIG, else in-cluster."
+)
+@click.option("--namespace", default=None, help="Watch this namespace only (default: all).")
+@click.option(
+    "--concurrency",
+    type=click.IntRange(min=1),
+    default=8,
+    show_default=True,
+    help="Plugin calls run at once.",
+)
+@click.option(
+    "--batch-size",
+    type=click.IntRange(min=1),
+    default=500,
+    show_default=True,
+    help="ExternalSecrets handed to the engine at once.",
+)
+@click.option(
+    "--metrics-addr",
+    default=":8080",
+    show_default=True,
+    help="Prometheus metrics address (0: off).",
+)
+@click.option(
+    "--health-addr",
+    default=":8081",
+    show_default=True,
+    help="/healthz and /readyz address (0: off).",
+)
+@click.option(
+    "--leader-elect/--no-leader-elect",
+    default=False,
+    show_default=True,
+    help="Run only while holding a Lease, so several replicas can run.",
+)
+@click.option(
+    "--leader-election-namespace",
+    default=None,
+    help="Namespace of the Lease (default: $POD_NAMESPACE, else default).",
+)
+@click.option("--lease-name", default="extsecrets-leader", show_default=True)
+@click.option(
+    "--plugin-timeout",
+    type=click.FloatRange(min=0.1),
+    default=60.0,
+    show_default=True,
+    metavar="SECONDS",
+)
+@click.option(
+    "--controller-class",
+    default="",
+    help="Serve only stores whose spec.controller is this (empty: stores without one).",
+)
+@click.option(
+    "--log-level",
+    type=click.Choice(["debug", "info", "warning", "error"]),
+    default="info",
+    show_default=True,
+)
+def run(
+    kubeconfig: str | None,
+    namespace: str | None,
+    concurrency: int,
+    batch_size: int,
+    metrics_addr: str,
+    health_addr: str,
+    leader_elect: bool,
+    leader_election_namespace: str | None,
+    lease_name: str,
+    plugin_timeout: float,
+    controller_class: str,
+    log_level: str,
+) -> None:
+    """Run the operator: keep the cluster's Secrets in sync with their ExternalSecrets."""
+    from extsecrets.operator import logs
+    from extsecrets.operator.run import Operator, Options
+
+    logs.configure(log_level)
+    host = _load_plugins()
+    options = Options(
+        kubeconfig=kubeconfig,
+        namespace=namespace,
+        concurrency=concurrency,
+        batch_size=batch_size,
+        metrics_addr=metrics_addr,
+        health_addr=health_addr,
+        leader_elect=leader_elect,
+        lease_namespace=leader_election_namespace,
+        lease_name=lease_name,
+        plugin_timeout=plugin_timeout,
+        controller_class=controller_class,
+    )
+    operator = Operator(host, options)
+    operator.install_signal_handlers()
+    operator.run()
+
+
+def _deploy_file(name: str) -> str:
+    return resources.files("extsecrets").joinpath("deploy", name).read_text(encoding="utf-8")
+
+
+@main.command()
+def crds() -> None:
+    """Print the CustomResourceDefinitions of the kinds extsecrets serves."""
+    click.echo(_deploy_file("crds.yaml"), nl=False)
+
+
+@main.command("manifests")
+def manifests_command() -> None:
+    """Print everything to deploy the operator: CRDs, namespace, RBAC, Deployment."""
+    parts = [_deploy_file(n).strip() for n in ("crds.yaml", "deployment.yaml", "rbac.yaml")]
+    click.echo("\n---\n".join(parts))

@@ -189,3 +189,13 @@ def extsecrets_session_tags(
     plugin wins a key clash) and handed to the auth plugin (``session_tags``), which applies its
     built-in tags last, so no plugin can override them.
     """
+
+
+@hookspec
+def extsecrets_api_calls() -> Mapping[tuple[str, str, str], int] | None:
+    """How many calls this plugin made to its backend so far. **Collected**.
+
+    Return cumulative counts keyed by ``(provider, call, status)``, for example
+    ``("AWS/SecretsManager", "BatchGetSecretValue", "success")``. The operator exports the sum
+    over plugins as ESO's ``externalsecret_provider_api_calls_count`` metric.
+    """

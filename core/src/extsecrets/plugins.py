@@ -482,6 +482,21 @@ class PluginHost:
         merged.update(builtin or {})
         return merged
 
+    def api_calls(self) -> dict[tuple[str, str, str], int]:
+        """Backend call counts from every plugin implementing ``extsecrets_api_calls``."""
+        total: dict[tuple[str, str, str], int] = {}
+        for info in self.plugins:
+            if info.status != "active" or "extsecrets_api_calls" not in self._hooks[info.name]:
+                continue
+            try:
+                results = self._call("extsecrets_api_calls", info.name)
+            except ExtSecretsError:
+                continue
+            for part in results:
+                for key, count in (part or {}).items():
+                    total[key] = total.get(key, 0) + int(count)
+        return total
+
 
 def _plugin_label(name: str, distribution: str | None, version: str | None) -> str:
     """``distribution version (entry point name)``, as error messages name a plugin."""

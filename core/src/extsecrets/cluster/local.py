@@ -9,8 +9,6 @@ service-account tokens are signed JWTs (:mod:`extsecrets.cluster.tokens`).
 
 from __future__ import annotations
 
-import base64
-import binascii
 import itertools
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
@@ -18,12 +16,12 @@ from typing import Any
 
 import attrs
 
+from extsecrets.cluster.convert import secret_from_dict, str_map
 from extsecrets.cluster.objects import (
     EventType,
     ExternalSecretStatus,
     NamespaceObject,
     ObjectRef,
-    OwnerReference,
     RecordedEvent,
     SecretObject,
     ServiceAccountObject,
@@ -40,11 +38,9 @@ from extsecrets.model import (
     ExternalSecret,
     Generator,
     ObjectId,
-    Problem,
     SecretStore,
     check_document,
 )
-from extsecrets.types import FrozenMap
 
 __all__ = ["LocalCluster"]
 
@@ -108,7 +104,7 @@ class LocalCluster:
         meta = doc.get("metadata") if isinstance(doc.get("metadata"), Mapping) else {}
         assert isinstance(meta, Mapping)
         if kind == "Secret":
-            secret, problems = _secret_from_manifest(doc, ns, ident.name)
+            secret, problems = secret_from_dict(doc, ns, ident.name)
             if problems:
                 checked = attrs.evolve(checked, problems=checked.problems + tuple(problems))
                 self._checked[ident] = checked
@@ -121,11 +117,11 @@ class LocalCluster:
             self._accounts[(ns, ident.name)] = ServiceAccountObject(
                 ns,
                 ident.name,
-                _str_map(meta.get("annotations")),
+                str_map(meta.get("annotations")),
                 str(meta.get("uid") or self._uid(ident)),
             )
         elif kind == "Namespace":
-            labels = {**_str_map(meta.get("labels")), NAMESPACE_NAME_LABEL: ident.name}
+            labels = {**str_map(meta.get("labels")), NAMESPACE_NAME_LABEL: ident.name}
             self._namespaces[ident.name] = NamespaceObject(ident.name, labels)
         return checked
 
@@ -277,49 +273,3 @@ class LocalCluster:
         self, regarding: ObjectRef, type: EventType, reason: str, message: str
     ) -> None:
         self.events.append(RecordedEvent(regarding, type, reason, message))
-
-
-def _str_map(value: Any) -> dict[str, str]:
-    return {str(k): str(v) for k, v in value.items()} if isinstance(value, Mapping) else {}
-
-
-def _secret_from_manifest(
-    doc: Mapping[str, Any], namespace: str, name: str
-) -> tuple[SecretObject, list[Problem]]:
-    """A v1 Secret manifest as the API server stores it: ``stringData`` folded into ``data``."""
-    problems: list[Problem] = []
-    data: dict[str, bytes] = {}
-    raw = doc.get("data")
-    for key, value in raw.items() if isinstance(raw, Mapping) else ():
-        try:
-            data[str(key)] = base64.b64decode(str(value or ""), validate=True)
-        except (binascii.Error, ValueError):
-            problems.append(Problem.at(("data", str(key)), "illegal base64 data"))
-    string_data = doc.get("stringData")
-    for key, value in string_data.items() if isinstance(string_data, Mapping) else ():
-        data[str(key)] = str(value).encode()
-    meta = doc.get("metadata")
-    meta = meta if isinstance(meta, Mapping) else {}
-    owners = tuple(
-        OwnerReference(
-            str(o.get("apiVersion", "")),
-            str(o.get("kind", "")),
-            str(o.get("name", "")),
-            str(o.get("uid", "")),
-            bool(o.get("controller", False)),
-            bool(o.get("blockOwnerDeletion", False)),
-        )
-        for o in (meta.get("ownerReferences") or ())
-        if isinstance(o, Mapping)
-    )
-    secret = SecretObject(
-        namespace,
-        name,
-        data,
-        type=str(doc.get("type") or "Opaque"),
-        labels=FrozenMap(_str_map(meta.get("labels"))),
-        annotations=FrozenMap(_str_map(meta.get("annotations"))),
-        owner_references=owners,
-        immutable=bool(doc.get("immutable", False)),
-    )
-    return secret, problems

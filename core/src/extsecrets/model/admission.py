@@ -86,6 +86,12 @@ def external_secret_problems(es: ExternalSecret) -> Iterator[Problem]:
         yield Problem.at(("spec",), "either data or dataFrom should be specified")
     if target.template is not None:
         yield Problem.at(("spec", "target", "template"), _UNSUPPORTED_TEMPLATE)
+    if spec.sync_windows is not None:
+        yield Problem.at(
+            ("spec", "syncWindows"),
+            "syncWindows are not supported yet: refreshes follow refreshInterval at any time",
+            "warning",
+        )
     if target.manifest is not None:
         yield Problem.at(
             ("spec", "target", "manifest"),

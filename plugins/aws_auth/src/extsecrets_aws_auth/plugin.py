@@ -15,6 +15,7 @@ import extsecrets
 from extsecrets.types import AuthScheme, Credentials, GeneratorView, Registration, StoreView
 from extsecrets_aws_auth import AWS_AUTH_SCHEME
 from extsecrets_aws_auth.credentials import authenticate, cache_key, plan_for
+from extsecrets_aws_auth.metrics import API_CALLS
 
 
 @extsecrets.hookimpl
@@ -42,3 +43,25 @@ def extsecrets_authenticate(
 ) -> Credentials:
     session, expires_at = authenticate(plan_for(subject, namespace, session_tags), cluster)
     return Credentials(session, expires_at)
+
+
+# botocore service name -> ESO's provider label
+_PROVIDERS = {
+    "secretsmanager": "AWS/SecretsManager",
+    "ssm": "AWS/ParameterStore",
+    "sts": "AWS/STS",
+    "ecr": "AWS/ECR",
+    "ecr-public": "AWS/ECRPublic",
+    "kubernetes": "Kubernetes",
+}
+
+
+@extsecrets.hookimpl
+def extsecrets_api_calls() -> dict[tuple[str, str, str], int]:
+    """Every call made through the AWS sessions (and each TokenRequest), for the metrics."""
+    out: dict[tuple[str, str, str], int] = {}
+    for (service, operation, status), count in API_CALLS.snapshot().items():
+        ok = status.startswith("2")
+        key = (_PROVIDERS.get(service, service), operation, "success" if ok else "error")
+        out[key] = out.get(key, 0) + count
+    return out

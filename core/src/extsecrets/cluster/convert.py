@@ -1,0 +1,114 @@
+"""Kubernetes objects as JSON (manifests, API answers) to and from the port's attrs types."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+from extsecrets.cluster.objects import OwnerReference, SecretObject
+from extsecrets.model import Problem
+from extsecrets.types import FrozenMap
+
+__all__ = ["managed_keys", "secret_from_dict", "secret_to_dict", "str_map"]
+
+
+def str_map(value: Any) -> dict[str, str]:
+    return {str(k): str(v) for k, v in value.items()} if isinstance(value, Mapping) else {}
+
+
+def managed_keys(meta: Mapping[str, Any]) -> dict[str, frozenset[str]]:
+    """Data keys each field manager owns, from ``metadata.managedFields`` (``f:data`` entries)."""
+    out: dict[str, set[str]] = {}
+    for entry in meta.get("managedFields") or ():
+        if not isinstance(entry, Mapping):
+            continue
+        data = (entry.get("fieldsV1") or {}).get("f:data")
+        if isinstance(data, Mapping):
+            keys = {k[2:] for k in data if isinstance(k, str) and k.startswith("f:")}
+            out.setdefault(str(entry.get("manager", "")), set()).update(keys)
+    return {m: frozenset(k) for m, k in out.items()}
+
+
+def secret_from_dict(
+    doc: Mapping[str, Any], namespace: str, name: str
+) -> tuple[SecretObject, list[Problem]]:
+    """A v1 Secret as the API server stores it: ``stringData`` folded into ``data``."""
+    problems: list[Problem] = []
+    data: dict[str, bytes] = {}
+    raw = doc.get("data")
+    for key, value in raw.items() if isinstance(raw, Mapping) else ():
+        try:
+            data[str(key)] = base64.b64decode(str(value or ""), validate=True)
+        except (binascii.Error, ValueError):
+            problems.append(Problem.at(("data", str(key)), "illegal base64 data"))
+    string_data = doc.get("stringData")
+    for key, value in string_data.items() if isinstance(string_data, Mapping) else ():
+        data[str(key)] = str(value).encode()
+    meta = doc.get("metadata")
+    meta = meta if isinstance(meta, Mapping) else {}
+    owners = tuple(
+        OwnerReference(
+            str(o.get("apiVersion", "")),
+            str(o.get("kind", "")),
+            str(o.get("name", "")),
+            str(o.get("uid", "")),
+            bool(o.get("controller", False)),
+            bool(o.get("blockOwnerDeletion", False)),
+        )
+        for o in (meta.get("ownerReferences") or ())
+        if isinstance(o, Mapping)
+    )
+    secret = SecretObject(
+        namespace,
+        name,
+        data,
+        type=str(doc.get("type") or "Opaque"),
+        labels=FrozenMap(str_map(meta.get("labels"))),
+        annotations=FrozenMap(str_map(meta.get("annotations"))),
+        owner_references=owners,
+        immutable=bool(doc.get("immutable", False)),
+        managed_keys=managed_keys(meta),
+        resource_version=str(meta["resourceVersion"]) if meta.get("resourceVersion") else None,
+        uid=str(meta["uid"]) if meta.get("uid") else None,
+    )
+    return secret, problems
+
+
+def secret_to_dict(secret: SecretObject) -> dict[str, Any]:
+    """The v1 Secret body to send to the API server."""
+    meta: dict[str, Any] = {
+        "name": secret.name,
+        "namespace": secret.namespace,
+        "labels": dict(secret.labels),
+        "annotations": dict(secret.annotations),
+        "ownerReferences": [
+            {
+                "apiVersion": o.api_version,
+                "kind": o.kind,
+                "name": o.name,
+                "uid": o.uid,
+                "controller": o.controller,
+                "blockOwnerDeletion": o.block_owner_deletion,
+            }
+            for o in secret.owner_references
+        ],
+    }
+    if secret.resource_version:
+        meta["resourceVersion"] = secret.resource_version
+    body: dict[str, Any] = {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": meta,
+        "type": secret.type,
+        "data": {k: base64.b64encode(v).decode() for k, v in secret.data.items()},
+    }
+    if secret.immutable:
+        body["immutable"] = True
+    return body
+
+
+def rfc3339(value: dt.datetime) -> str:
+    return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

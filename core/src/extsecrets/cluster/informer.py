@@ -1,0 +1,187 @@
+"""List + watch of one kind of Kubernetes object into a local cache (raw JSON dicts)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from kubernetes import watch
+from kubernetes.client.rest import ApiException
+
+from extsecrets.cluster.port import ClusterError
+
+__all__ = ["Change", "Informer", "raw_call"]
+
+log = logging.getLogger(__name__)
+
+Change = Callable[[str, Mapping[str, Any] | None, Mapping[str, Any] | None], None]
+
+
+def _key(obj: Mapping[str, Any]) -> tuple[str, str]:
+    meta = obj.get("metadata") or {}
+    return str(meta.get("namespace") or ""), str(meta.get("name") or "")
+
+
+def raw_call(call: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """Call the client without its model classes: plain JSON is faster and keeps every field."""
+    response = call(*args, _preload_content=False, **kwargs)
+    return json.loads(response.data or b"null")
+
+
+class Informer:
+    """Keeps a local copy of one kind of object by list + watch, relisting after a 410."""
+
+    def __init__(
+        self,
+        name: str,
+        list_call: Callable[..., Any],
+        *,
+        api_version: str,
+        kind: str,
+        label_selector: str | None = None,
+        on_change: Change | None = None,
+        watch_seconds: int = 240,
+    ) -> None:
+        self.name = name
+        self._list = list_call
+        self._api_version = api_version
+        self._kind = kind
+        self._selector = label_selector
+        self._on_change = on_change
+        self._watch_seconds = watch_seconds
+        self._items: dict[tuple[str, str], dict[str, Any]] = {}
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._watch: watch.Watch | None = None
+        self._thread: threading.Thread | None = None
+        self.synced = threading.Event()
+        #: how many times the informer listed (the first list, then every relist after a 410)
+        self.lists = 0
+
+    # --- the cache --------------------------------------------------------------------------------
+
+    def get(self, namespace: str, name: str) -> dict[str, Any] | None:
+        with self._lock:
+            return self._items.get((namespace, name))
+
+    def items(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return list(self._items.values())
+
+    def put(self, obj: Mapping[str, Any]) -> None:
+        """Record an object just written (newer resourceVersions only)."""
+        self._apply("MODIFIED", dict(obj))
+
+    def forget(self, namespace: str, name: str) -> None:
+        with self._lock:
+            self._items.pop((namespace, name), None)
+
+    def _apply(self, kind: str, obj: dict[str, Any]) -> None:
+        obj.setdefault("apiVersion", self._api_version)
+        obj.setdefault("kind", self._kind)
+        key = _key(obj)
+        with self._lock:
+            old = self._items.get(key)
+            if kind == "DELETED":
+                self._items.pop(key, None)
+                new = None
+            else:
+                if old is not None and _older(obj, old):
+                    return
+                self._items[key] = obj
+                new = obj
+        if self._on_change is not None and (old is not None or new is not None):
+            try:
+                self._on_change(kind, old, new)
+            except Exception:
+                log.exception("informer %s: change handler failed", self.name)
+
+    # --- the loop ---------------------------------------------------------------------------------
+
+    def start(self) -> Informer:
+        self._thread = threading.Thread(target=self._run, name=f"informer-{self.name}", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._watch is not None:
+            self._watch.stop()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+
+    def _selector_args(self) -> dict[str, Any]:
+        return {"label_selector": self._selector} if self._selector else {}
+
+    def _relist(self) -> str:
+        answer = raw_call(self._list, **self._selector_args())
+        self.lists += 1
+        fresh = {}
+        for item in answer.get("items") or []:
+            item.setdefault("apiVersion", self._api_version)
+            item.setdefault("kind", self._kind)
+            fresh[_key(item)] = item
+        with self._lock:
+            gone = [v for k, v in self._items.items() if k not in fresh]
+        for obj in gone:
+            self._apply("DELETED", obj)
+        for obj in fresh.values():
+            self._apply("ADDED", obj)
+        self.synced.set()
+        return str((answer.get("metadata") or {}).get("resourceVersion") or "")
+
+    def _run(self) -> None:
+        version = ""
+        pause = 1.0
+        while not self._stop.is_set():
+            try:
+                if not version:
+                    version = self._relist()
+                self._watch = watch.Watch()
+                for event in self._watch.stream(
+                    self._list,
+                    resource_version=version,
+                    timeout_seconds=self._watch_seconds,
+                    allow_watch_bookmarks=True,
+                    deserialize=False,
+                    **self._selector_args(),
+                ):
+                    if self._stop.is_set():
+                        return
+                    kind, obj = event.get("type"), event.get("object") or {}
+                    if kind == "ERROR":
+                        if obj.get("code") == 410:
+                            version = ""  # too old: list again
+                            break
+                        raise ClusterError(str(obj.get("message", "watch error")))
+                    version = str((obj.get("metadata") or {}).get("resourceVersion") or version)
+                    if kind != "BOOKMARK":
+                        self._apply(str(kind), obj)
+                pause = 1.0
+            except ApiException as exc:
+                if exc.status == 410:
+                    version = ""
+                    continue
+                log.warning("informer %s: %s; retrying in %.0fs", self.name, exc.reason, pause)
+                self._stop.wait(pause)
+                pause = min(pause * 2, 30.0)
+            except Exception as exc:
+                if self._stop.is_set():
+                    return
+                log.warning("informer %s: %s; retrying in %.0fs", self.name, exc, pause)
+                self._stop.wait(pause)
+                pause = min(pause * 2, 30.0)
+                version = ""
+
+
+def _older(candidate: Mapping[str, Any], current: Mapping[str, Any]) -> bool:
+    """resourceVersions are opaque, but etcd's are integers: compare when both are."""
+    a = (candidate.get("metadata") or {}).get("resourceVersion")
+    b = (current.get("metadata") or {}).get("resourceVersion")
+    try:
+        return int(str(a)) < int(str(b))
+    except ValueError:
+        return False

@@ -1,0 +1,447 @@
+"""The Kubernetes adapter of the cluster port: the official ``kubernetes`` client, with watches.
+
+Objects the engine reads often are kept in local caches fed by list+watch
+(:class:`Informer`): ExternalSecrets, stores, generators, Namespaces, and only the Secrets
+extsecrets manages (label ``reconcile.external-secrets.io/managed=true``), so memory does not
+grow with the cluster's other Secrets. Other Secrets (static credentials, Merge targets) and
+ServiceAccounts are read when needed. Writes go to the API server with the resourceVersion read
+(a stale one is a :class:`ConflictError`), and what the server answers is put in the cache at
+once so the next cycle does not read its own write stale.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from functools import partial
+from typing import Any
+
+from kubernetes import client as k8s
+from kubernetes.client.rest import ApiException
+
+from extsecrets.cluster.convert import rfc3339, secret_from_dict, secret_to_dict, str_map
+from extsecrets.cluster.informer import Change, Informer, raw_call
+from extsecrets.cluster.objects import (
+    EventType,
+    ExternalSecretStatus,
+    NamespaceObject,
+    ObjectRef,
+    SecretObject,
+    ServiceAccountObject,
+    ServiceAccountToken,
+    StoreStatus,
+)
+from extsecrets.cluster.port import ClusterError, ConflictError, StoreLookupError
+from extsecrets.errors import ExtSecretsError
+from extsecrets.model import (
+    Catalog,
+    CheckedObject,
+    ClusterSecretStore,
+    ExternalSecret,
+    Generator,
+    SecretStore,
+    check_document,
+)
+from extsecrets.sync.status import to_wire
+from extsecrets.sync.target import MANAGED_LABEL
+
+__all__ = ["ESO_GROUP", "KubeCluster"]
+
+log = logging.getLogger(__name__)
+
+ESO_GROUP = "external-secrets.io"
+ESO_VERSION = "v1"
+COMPONENT = "extsecrets"
+
+
+class KubeCluster:
+    """The cluster port over a real API server. ``namespace`` limits it to one namespace
+    (ClusterSecretStores and Namespaces are cluster-scoped and still watched)."""
+
+    def __init__(
+        self,
+        api: k8s.ApiClient,
+        catalog: Catalog,
+        *,
+        namespace: str | None = None,
+        on_change: Mapping[str, Change] | None = None,
+        generator_kinds: Sequence[tuple[str, str]] = (),
+    ) -> None:
+        self.api = api
+        self._catalog = catalog
+        self.namespace = namespace
+        self.core = k8s.CoreV1Api(api)
+        self.custom = k8s.CustomObjectsApi(api)
+        hooks = dict(on_change or {})
+        self._checked: dict[tuple[str, str, str], tuple[str, CheckedObject]] = {}
+        self._checked_lock = threading.Lock()
+        eso = f"{ESO_GROUP}/{ESO_VERSION}"
+        self.external_secrets = Informer(
+            "externalsecrets",
+            self._custom_list(ESO_GROUP, ESO_VERSION, "externalsecrets"),
+            api_version=eso,
+            kind="ExternalSecret",
+            on_change=hooks.get("ExternalSecret"),
+        )
+        self.secret_stores = Informer(
+            "secretstores",
+            self._custom_list(ESO_GROUP, ESO_VERSION, "secretstores"),
+            api_version=eso,
+            kind="SecretStore",
+            on_change=hooks.get("SecretStore"),
+        )
+        self.cluster_secret_stores = Informer(
+            "clustersecretstores",
+            partial(
+                self.custom.list_cluster_custom_object,
+                ESO_GROUP,
+                ESO_VERSION,
+                "clustersecretstores",
+            ),
+            api_version=eso,
+            kind="ClusterSecretStore",
+            on_change=hooks.get("ClusterSecretStore"),
+        )
+        self.generators: dict[str, Informer] = {}
+        for kind, api_version in generator_kinds:
+            group, _, version = api_version.partition("/")
+            self.generators[kind] = Informer(
+                kind.lower() + "s",
+                self._custom_list(group, version, kind.lower() + "s"),
+                api_version=api_version,
+                kind=kind,
+            )
+        secrets_call = (
+            partial(self.core.list_namespaced_secret, namespace)
+            if namespace
+            else self.core.list_secret_for_all_namespaces
+        )
+        self.managed_secrets = Informer(
+            "managed-secrets",
+            secrets_call,
+            api_version="v1",
+            kind="Secret",
+            label_selector=f"{MANAGED_LABEL}=true",
+            on_change=hooks.get("Secret"),
+        )
+        self.namespaces = Informer(
+            "namespaces", self.core.list_namespace, api_version="v1", kind="Namespace"
+        )
+        self.token_requests = 0
+
+    def _custom_list(self, group: str, version: str, plural: str) -> Callable[..., Any]:
+        if self.namespace:
+            return partial(
+                self.custom.list_namespaced_custom_object, group, version, self.namespace, plural
+            )
+        return partial(self.custom.list_cluster_custom_object, group, version, plural)
+
+    @property
+    def informers(self) -> list[Informer]:
+        return [
+            self.external_secrets,
+            self.secret_stores,
+            self.cluster_secret_stores,
+            *self.generators.values(),
+            self.managed_secrets,
+            self.namespaces,
+        ]
+
+    def start(self, timeout: float = 60.0) -> None:
+        """Start every watch and wait until each has listed once."""
+        for informer in self.informers:
+            informer.start()
+        deadline = time.monotonic() + timeout
+        for informer in self.informers:
+            if not informer.synced.wait(max(0.0, deadline - time.monotonic())):
+                raise ClusterError(f"could not list {informer.name} within {timeout:g}s")
+
+    def stop(self) -> None:
+        for informer in self.informers:
+            informer.stop()
+
+    # --- checked models -----------------------------------------------------------------------
+
+    def checked(self, raw: Mapping[str, Any]) -> CheckedObject:
+        """``raw`` checked with the installed plugins, once per resourceVersion."""
+        meta = raw.get("metadata") or {}
+        key = (str(raw.get("kind")), str(meta.get("namespace") or ""), str(meta.get("name")))
+        version = str(meta.get("resourceVersion") or "")
+        with self._checked_lock:
+            hit = self._checked.get(key)
+            if hit is not None and hit[0] == version and version:
+                return hit[1]
+        result = check_document(raw, self._catalog)
+        with self._checked_lock:
+            self._checked[key] = (version, result)
+        return result
+
+    def _usable(self, raw: Mapping[str, Any] | None) -> Any:
+        if raw is None:
+            return None
+        checked = self.checked(raw)
+        if checked.obj is None:
+            first = next((p for p in checked.problems if p.is_error), None)
+            detail = f": {first.path}: {first.message}" if first and first.path else ""
+            raise StoreLookupError(f"{checked.ident} is not valid{detail}")
+        return checked.obj
+
+    # --- reads --------------------------------------------------------------------------------
+
+    def get_secret_store(self, namespace: str, name: str) -> SecretStore | None:
+        found = self._usable(self.secret_stores.get(namespace, name))
+        return found if isinstance(found, SecretStore) else None
+
+    def get_cluster_secret_store(self, name: str) -> ClusterSecretStore | None:
+        found = self._usable(self.cluster_secret_stores.get("", name))
+        return found if isinstance(found, ClusterSecretStore) else None
+
+    def get_generator(self, kind: str, namespace: str, name: str) -> Generator | None:
+        informer = self.generators.get(kind)
+        found = self._usable(informer.get(namespace, name) if informer else None)
+        return found if isinstance(found, Generator) else None
+
+    def get_secret(self, namespace: str, name: str) -> SecretObject | None:
+        raw = self.managed_secrets.get(namespace, name)
+        if raw is None:
+            try:
+                raw = raw_call(self.core.read_namespaced_secret, name, namespace)
+            except ApiException as exc:
+                if exc.status == 404:
+                    return None
+                raise ClusterError(
+                    f"could not read secret {namespace}/{name}: {exc.reason}"
+                ) from None
+        return secret_from_dict(raw, namespace, name)[0]
+
+    def list_secrets(self, namespace: str, labels: Mapping[str, str]) -> Sequence[SecretObject]:
+        out = []
+        for raw in self.managed_secrets.items():
+            meta = raw.get("metadata") or {}
+            have = meta.get("labels") or {}
+            if meta.get("namespace") == namespace and all(
+                have.get(k) == v for k, v in labels.items()
+            ):
+                out.append(secret_from_dict(raw, namespace, str(meta.get("name")))[0])
+        return out
+
+    def get_service_account(self, namespace: str, name: str) -> ServiceAccountObject | None:
+        try:
+            raw = raw_call(self.core.read_namespaced_service_account, name, namespace)
+        except ApiException as exc:
+            if exc.status == 404:
+                return None
+            raise ClusterError(
+                f"could not read serviceaccount {namespace}/{name}: {exc.reason}"
+            ) from None
+        meta = raw.get("metadata") or {}
+        return ServiceAccountObject(
+            namespace, name, str_map(meta.get("annotations")), meta.get("uid")
+        )
+
+    def get_namespace(self, name: str) -> NamespaceObject | None:
+        raw = self.namespaces.get("", name)
+        if raw is None:
+            return None
+        return NamespaceObject(name, str_map((raw.get("metadata") or {}).get("labels")))
+
+    def request_token(
+        self, namespace: str, name: str, audiences: Sequence[str], expiration_seconds: int
+    ) -> ServiceAccountToken:
+        body = {"spec": {"audiences": list(audiences), "expirationSeconds": expiration_seconds}}
+        self.token_requests += 1
+        try:
+            answer = raw_call(
+                self.core.create_namespaced_service_account_token, name, namespace, body
+            )
+        except ApiException as exc:
+            message = _api_message(exc)
+            raise ClusterError(message) from None
+        status = answer.get("status") or {}
+        expires = dt.datetime.fromisoformat(
+            str(status["expirationTimestamp"]).replace("Z", "+00:00")
+        )
+        return ServiceAccountToken(str(status["token"]), expires)
+
+    # --- writes -------------------------------------------------------------------------------
+
+    def create_secret(
+        self, secret: SecretObject, field_manager: str, owned_keys: frozenset[str]
+    ) -> SecretObject:
+        body = secret_to_dict(secret)
+        body["metadata"].pop("resourceVersion", None)
+        try:
+            answer = raw_call(
+                self.core.create_namespaced_secret,
+                secret.namespace,
+                body,
+                field_manager=field_manager,
+            )
+        except ApiException as exc:
+            raise _write_error(exc) from None
+        return self._stored(answer, secret)
+
+    def update_secret(
+        self, secret: SecretObject, field_manager: str, owned_keys: frozenset[str]
+    ) -> SecretObject:
+        try:
+            answer = raw_call(
+                self.core.replace_namespaced_secret,
+                secret.name,
+                secret.namespace,
+                secret_to_dict(secret),
+                field_manager=field_manager,
+            )
+        except ApiException as exc:
+            raise _write_error(exc) from None
+        return self._stored(answer, secret)
+
+    def _stored(self, answer: dict[str, Any], secret: SecretObject) -> SecretObject:
+        if (answer.get("metadata") or {}).get("labels", {}).get(MANAGED_LABEL) == "true":
+            self.managed_secrets.put(answer)
+        return secret_from_dict(answer, secret.namespace, secret.name)[0]
+
+    def delete_secret(self, namespace: str, name: str, resource_version: str | None) -> None:
+        options: dict[str, Any] = {}
+        if resource_version:
+            options["preconditions"] = {"resourceVersion": resource_version}
+        try:
+            self.core.delete_namespaced_secret(name, namespace, body=options)
+        except ApiException as exc:
+            if exc.status == 404:
+                return
+            raise _write_error(exc) from None
+        self.managed_secrets.forget(namespace, name)
+
+    def write_status(self, es: ExternalSecret, status: ExternalSecretStatus) -> None:
+        self.patch_external_secret_status(
+            {"namespace": es.metadata.namespace or "default", "name": es.metadata.name}, status
+        )
+
+    def patch_external_secret_status(
+        self, meta: Mapping[str, Any], status: ExternalSecretStatus
+    ) -> None:
+        """Write ``status`` through the status subresource of the ExternalSecret ``meta`` names."""
+        try:
+            answer = raw_call(
+                self.custom.patch_namespaced_custom_object_status,
+                ESO_GROUP,
+                ESO_VERSION,
+                meta.get("namespace"),
+                "externalsecrets",
+                meta.get("name"),
+                {"status": to_wire(status)},
+            )
+        except ApiException as exc:
+            if exc.status == 404:
+                return  # deleted meanwhile
+            raise ClusterError(f"could not write status: {_api_message(exc)}") from None
+        self.external_secrets.put(answer)
+
+    def write_store_status(
+        self, store: SecretStore | ClusterSecretStore, status: StoreStatus
+    ) -> None:
+        wire = {
+            "conditions": to_wire(ExternalSecretStatus(status.conditions))["conditions"],
+            "capabilities": status.capabilities,
+        }
+        try:
+            if isinstance(store, SecretStore):
+                answer = raw_call(
+                    self.custom.patch_namespaced_custom_object_status,
+                    ESO_GROUP,
+                    ESO_VERSION,
+                    store.metadata.namespace or "default",
+                    "secretstores",
+                    store.metadata.name,
+                    {"status": wire},
+                )
+                self.secret_stores.put(answer)
+            else:
+                answer = raw_call(
+                    self.custom.patch_cluster_custom_object_status,
+                    ESO_GROUP,
+                    ESO_VERSION,
+                    "clustersecretstores",
+                    store.metadata.name,
+                    {"status": wire},
+                )
+                self.cluster_secret_stores.put(answer)
+        except ApiException as exc:
+            if exc.status != 404:
+                raise ClusterError(f"could not write status: {_api_message(exc)}") from None
+
+    def record_event(
+        self, regarding: ObjectRef, type: EventType, reason: str, message: str
+    ) -> None:
+        now = rfc3339(dt.datetime.now(dt.UTC))
+        namespace = regarding.namespace or "default"
+        body = {
+            "apiVersion": "v1",
+            "kind": "Event",
+            "metadata": {"generateName": f"{regarding.name}.", "namespace": namespace},
+            "involvedObject": {
+                "apiVersion": regarding.api_version,
+                "kind": regarding.kind,
+                "name": regarding.name,
+                "namespace": regarding.namespace,
+                "uid": regarding.uid,
+            },
+            "reason": reason,
+            "message": message[:1024],
+            "type": type,
+            "source": {"component": COMPONENT},
+            "firstTimestamp": now,
+            "lastTimestamp": now,
+            "count": 1,
+            "reportingComponent": COMPONENT,
+        }
+        try:
+            self.core.create_namespaced_event(namespace, body)
+        except ApiException as exc:
+            log.warning("event not recorded: %s", _api_message(exc))
+
+    # --- finalizers -----------------------------------------------------------------------------
+
+    def set_finalizers(self, raw: Mapping[str, Any], finalizers: Sequence[str]) -> None:
+        """Replace an ExternalSecret's finalizers (optimistic: fails if it changed)."""
+        meta = raw.get("metadata") or {}
+        patch = {
+            "metadata": {
+                "finalizers": list(finalizers),
+                "resourceVersion": meta.get("resourceVersion"),
+            }
+        }
+        try:
+            answer = raw_call(
+                self.custom.patch_namespaced_custom_object,
+                ESO_GROUP,
+                ESO_VERSION,
+                meta.get("namespace"),
+                "externalsecrets",
+                meta.get("name"),
+                patch,
+            )
+        except ApiException as exc:
+            if exc.status == 404:
+                return
+            raise _write_error(exc) from None
+        self.external_secrets.put(answer)
+
+
+def _api_message(exc: ApiException) -> str:
+    try:
+        return str(json.loads(exc.body or b"{}").get("message") or exc.reason)
+    except (ValueError, AttributeError):
+        return str(exc.reason)
+
+
+def _write_error(exc: ApiException) -> ExtSecretsError:
+    message = _api_message(exc)
+    if exc.status in (409,):
+        return ConflictError(message)
+    return ClusterError(message)

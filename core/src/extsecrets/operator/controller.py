@@ -1,0 +1,338 @@
+"""The operator's reconcile loop: ExternalSecrets and stores, scheduled and batched.
+
+Every change seen by the watches (an ExternalSecret, a store, a managed Secret) schedules the
+objects it concerns; the loop takes whatever is due, decides for each ExternalSecret whether a
+provider read is needed (spec §6.1), and hands all that are to the engine in one batch, so a
+secret shared by many ExternalSecrets is read once. After a sync the next refresh is scheduled
+(``refreshInterval``, earlier for expiring generated values); a failure is retried with
+exponential backoff. Finalizers and ``deletionPolicy`` on delete follow spec §6.8.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import random
+import threading
+import time
+from collections.abc import Callable, Hashable, Iterable, Mapping
+from typing import Any
+
+from extsecrets.cluster.kube import KubeCluster
+from extsecrets.cluster.objects import ExternalSecretStatus, ObjectRef
+from extsecrets.errors import ExtSecretsError
+from extsecrets.model import (
+    ESO_API_VERSION,
+    CheckedObject,
+    ClusterSecretStore,
+    ExternalSecret,
+    SecretStore,
+)
+from extsecrets.operator.metrics import OperatorMetrics
+from extsecrets.operator.scheduler import Scheduler
+from extsecrets.sync.engine import Engine, SyncResult
+from extsecrets.sync.schedule import never_synced, next_refresh, refresh_due, target_valid
+from extsecrets.sync.status import ERROR_REASON, ReadyState, parse_status, status_after
+from extsecrets.sync.target import target_name
+
+__all__ = ["FINALIZER", "Controller"]
+
+log = logging.getLogger(__name__)
+
+FINALIZER = "externalsecrets.external-secrets.io/externalsecret-cleanup"
+STORE_REFRESH = 300.0
+BACKOFF_START, BACKOFF_MAX = 5.0, 300.0
+
+
+def _utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _meta(raw: Mapping[str, Any]) -> Mapping[str, Any]:
+    meta = raw.get("metadata")
+    return meta if isinstance(meta, Mapping) else {}
+
+
+class Controller:
+    def __init__(
+        self,
+        engine: Engine,
+        cluster: KubeCluster,
+        metrics: OperatorMetrics,
+        *,
+        batch_size: int = 500,
+        clock: Callable[[], dt.datetime] = _utcnow,
+    ) -> None:
+        self.engine = engine
+        self.cluster = cluster
+        self.metrics = metrics
+        self.batch_size = batch_size
+        self._clock = clock
+        self.scheduler = Scheduler()
+        self._failures: dict[Hashable, int] = {}
+        self._targets: dict[tuple[str, str], set[tuple[str, str]]] = {}
+        self._target_of: dict[tuple[str, str], tuple[str, str]] = {}
+        self._index_lock = threading.Lock()
+        self._stop = threading.Event()
+        self.cycles = 0
+
+    # --- watch callbacks (called on the informer threads: cheap, no API calls) ----------------
+
+    def on_external_secret(
+        self, kind: str, old: Mapping[str, Any] | None, new: Mapping[str, Any] | None
+    ) -> None:
+        obj = new or old
+        assert obj is not None
+        meta = _meta(obj)
+        key = (str(meta.get("namespace")), str(meta.get("name")))
+        if kind == "DELETED" or new is None:
+            self._unindex(key)
+            self.scheduler.forget(("es", *key))
+            self.metrics.forget(*key)
+            return
+        spec = new.get("spec") if isinstance(new.get("spec"), Mapping) else {}
+        target = (spec.get("target") or {}).get("name") if isinstance(spec, Mapping) else None
+        self._index(key, (key[0], str(target or key[1])))
+        status = new.get("status") if isinstance(new.get("status"), Mapping) else {}
+        # never-synced objects go first
+        first = not (status or {}).get("syncedResourceVersion")
+        self.scheduler.schedule(("es", *key), time.monotonic() - (1.0 if first else 0.0))
+
+    def on_secret(
+        self, kind: str, old: Mapping[str, Any] | None, new: Mapping[str, Any] | None
+    ) -> None:
+        """A managed Secret changed or went away: check whoever writes it (repairs hand edits)."""
+        obj = new or old
+        assert obj is not None
+        meta = _meta(obj)
+        where = (str(meta.get("namespace")), str(meta.get("name")))
+        with self._index_lock:
+            owners = list(self._targets.get(where, ()))
+        for owner in owners:
+            self.scheduler.schedule(("es", *owner))
+
+    def on_store(
+        self, kind: str, old: Mapping[str, Any] | None, new: Mapping[str, Any] | None
+    ) -> None:
+        obj = new or old
+        assert obj is not None
+        meta = _meta(obj)
+        key = (
+            "store",
+            str(obj.get("kind")),
+            str(meta.get("namespace") or ""),
+            str(meta.get("name")),
+        )
+        if new is None:
+            self.scheduler.forget(key)
+            return
+        if old is None or _meta(old).get("generation") != meta.get("generation"):
+            self.scheduler.schedule(key)
+
+    def _index(self, es: tuple[str, str], target: tuple[str, str]) -> None:
+        with self._index_lock:
+            previous = self._target_of.get(es)
+            if previous == target:
+                return
+            if previous is not None:
+                self._targets.get(previous, set()).discard(es)
+            self._target_of[es] = target
+            self._targets.setdefault(target, set()).add(es)
+
+    def _unindex(self, es: tuple[str, str]) -> None:
+        with self._index_lock:
+            previous = self._target_of.pop(es, None)
+            if previous is not None:
+                self._targets.get(previous, set()).discard(es)
+
+    # --- the loop ---------------------------------------------------------------------------------
+
+    def run(self) -> None:
+        """Reconcile until :meth:`stop`."""
+        while not self._stop.is_set():
+            keys = self.scheduler.take(self.batch_size, wait=1.0)
+            if not keys or self._stop.is_set():
+                continue
+            try:
+                self.process(keys)
+            except Exception:
+                log.exception("reconcile cycle failed")
+                for key in keys:
+                    self._retry(key)
+
+    def stop(self) -> None:
+        self._stop.set()
+        self.scheduler.wake()
+
+    def process(self, keys: Iterable[Hashable]) -> None:
+        es_keys = [k for k in keys if isinstance(k, tuple) and k[0] == "es"]
+        store_keys = [k for k in keys if isinstance(k, tuple) and k[0] == "store"]
+        if store_keys:
+            self._validate_stores(store_keys)
+        if es_keys:
+            self._sync(es_keys)
+        self.cycles += 1
+
+    # --- ExternalSecrets --------------------------------------------------------------------------
+
+    def _sync(self, keys: list[Any]) -> None:
+        now = self._clock()
+        due: list[ExternalSecret] = []
+        for _, namespace, name in keys:
+            raw = self.cluster.external_secrets.get(namespace, name)
+            if raw is None:
+                continue
+            try:
+                es = self._prepare(raw, now)
+            except ExtSecretsError as exc:
+                log.warning(
+                    "not synced", extra={"externalsecret": f"{namespace}/{name}", "error": str(exc)}
+                )
+                self._retry(("es", namespace, name))
+                continue
+            if es is not None:
+                due.append(es)
+        if not due:
+            return
+        for result in self.engine.sync(due):
+            self._after(result, now)
+
+    def _prepare(self, raw: Mapping[str, Any], now: dt.datetime) -> ExternalSecret | None:
+        """The ExternalSecret if it needs a sync now; otherwise its next refresh is scheduled."""
+        meta = _meta(raw)
+        namespace, name = str(meta.get("namespace")), str(meta.get("name"))
+        finalizers = list(meta.get("finalizers") or [])
+        if meta.get("deletionTimestamp"):
+            self._finalize(raw, finalizers)
+            return None
+        checked = self.cluster.checked(raw)
+        if checked.obj is None or not isinstance(checked.obj, ExternalSecret):
+            self._invalid(raw, checked, now)
+            return None
+        es = checked.obj
+        if FINALIZER not in finalizers:
+            self.cluster.set_finalizers(raw, [*finalizers, FINALIZER])
+        status = parse_status(raw.get("status"))
+        target = self.cluster.get_secret(namespace, target_name(es))
+        if refresh_due(es, status, now) or not target_valid(es, target):
+            return es
+        self._schedule_refresh(("es", namespace, name), es, status, now)
+        return None
+
+    def _after(self, result: SyncResult, now: dt.datetime) -> None:
+        key = ("es", result.namespace, result.name)
+        ready = result.status.condition("Ready")
+        self.metrics.synced(result.namespace, result.name, result.ok, ready.status if ready else "")
+        if result.ok:
+            self._failures.pop(key, None)
+            if result.refresh_after is not None:
+                self.scheduler.schedule(key, time.monotonic() + result.refresh_after)
+            return
+        log.warning(
+            "sync failed",
+            extra={"externalsecret": f"{result.namespace}/{result.name}", "error": result.error},
+        )
+        if result.retry:
+            self._retry(key)
+
+    def _schedule_refresh(
+        self, key: Hashable, es: ExternalSecret, status: ExternalSecretStatus, now: dt.datetime
+    ) -> None:
+        at = next_refresh(es, status, now)
+        if at is None:
+            return
+        delay = (at - now).total_seconds()
+        if delay <= 0 and not never_synced(status):
+            # overdue after a restart: spread such refreshes instead of doing them at once
+            delay = random.uniform(0, min(30.0, es.spec.refresh_interval.seconds / 10))
+        self.scheduler.schedule(key, time.monotonic() + delay)
+
+    def _retry(self, key: Hashable) -> None:
+        failures = self._failures.get(key, 0) + 1
+        self._failures[key] = failures
+        delay = min(BACKOFF_START * 2 ** (failures - 1), BACKOFF_MAX)
+        self.scheduler.schedule(key, time.monotonic() + delay * random.uniform(0.9, 1.1))
+
+    def _invalid(self, raw: Mapping[str, Any], checked: CheckedObject, now: dt.datetime) -> None:
+        """An ExternalSecret extsecrets cannot use: say why in its status, once."""
+        problem = next((p for p in checked.problems if p.is_error), None)
+        detail = f"{problem.path}: {problem.message}" if problem and problem.path else str(problem)
+        message = f"invalid manifest: {detail}"
+        old = parse_status(raw.get("status"))
+        current = old.condition("Ready")
+        if current is not None and current.message == message:
+            return
+        meta = _meta(raw)
+        status = status_after(old, ReadyState(False, ERROR_REASON, message), now)
+        self.cluster.patch_external_secret_status(meta, status)
+        self.cluster.record_event(
+            ObjectRef(
+                ESO_API_VERSION,
+                "ExternalSecret",
+                str(meta.get("name")),
+                str(meta.get("namespace")),
+                meta.get("uid"),
+            ),
+            "Warning",
+            "UpdateFailed",
+            message,
+        )
+
+    def _finalize(self, raw: Mapping[str, Any], finalizers: list[str]) -> None:
+        """Spec §6.8: with deletionPolicy Delete, the Secret goes if this ExternalSecret controls
+        it; then the finalizer is removed."""
+        if FINALIZER not in finalizers:
+            return
+        meta = _meta(raw)
+        namespace, name = str(meta.get("namespace")), str(meta.get("name"))
+        spec: Mapping[str, Any] = raw.get("spec") or {}
+        target: Mapping[str, Any] = spec.get("target") or {}
+        if target.get("deletionPolicy") == "Delete":
+            secret = self.cluster.get_secret(namespace, str(target.get("name") or name))
+            controller = secret.controller if secret is not None else None
+            if secret is not None and controller is not None and controller.uid == meta.get("uid"):
+                self.cluster.delete_secret(namespace, secret.name, secret.resource_version)
+        self.cluster.set_finalizers(raw, [f for f in finalizers if f != FINALIZER])
+
+    # --- stores -------------------------------------------------------------------------------
+
+    def _validate_stores(self, keys: list[Any]) -> None:
+        stores: list[SecretStore | ClusterSecretStore] = []
+        intervals: dict[tuple[str, str, str], float] = {}
+        for _, kind, namespace, name in keys:
+            informer = (
+                self.cluster.secret_stores
+                if kind == "SecretStore"
+                else self.cluster.cluster_secret_stores
+            )
+            raw = informer.get(namespace, name)
+            if raw is None:
+                continue
+            checked = self.cluster.checked(raw)
+            if checked.obj is None or not isinstance(
+                checked.obj, (SecretStore, ClusterSecretStore)
+            ):
+                log.warning(
+                    "invalid store",
+                    extra={
+                        "store": str(checked.ident),
+                        "problems": [p.message for p in checked.problems],
+                    },
+                )
+                continue
+            store = checked.obj
+            stores.append(store)
+            refresh = store.spec.refresh_interval
+            intervals[(kind, namespace, name)] = (
+                refresh.seconds if refresh and refresh.seconds > 0 else STORE_REFRESH
+            )
+        for result in self.engine.validate_stores(stores):
+            key = (result.kind, result.namespace or "", result.name)
+            if not result.ok:
+                log.warning(
+                    "store not valid",
+                    extra={"store": f"{result.kind} {result.name}", "error": result.error},
+                )
+            self.scheduler.schedule(
+                ("store", *key), time.monotonic() + intervals.get(key, STORE_REFRESH)
+            )

@@ -1,0 +1,483 @@
+#!/usr/bin/env bash
+# A real kube-apiserver + etcd + kube-controller-manager on 127.0.0.1, for tests.
+#
+#   tests/kube/apiserver.sh build       build (once) and cache the binaries
+#   tests/kube/apiserver.sh start DIR   certificates, etcd, apiserver, controller manager in DIR;
+#                                       prints DIR/kubeconfig on stdout when the server is ready
+#   tests/kube/apiserver.sh stop DIR    stops exactly the processes listed in DIR/pids
+#
+# Everything comes from Debian packages: nothing on PyPI ships a kube-apiserver and the machines
+# reach no other download site. Debian bookworm's *source* package `kubernetes` (upstream v1.20.2,
+# vendor/ included) is built with Debian's Go; etcd is the binary of Debian's `etcd-server`.
+# Progress goes to stderr; the only stdout line of `start` is the kubeconfig path, so
+#   KUBECONFIG=$(tests/kube/apiserver.sh start "$dir")
+# works. See tests/kube/README.md.
+set -euo pipefail
+
+# Bump when the build recipe changes: a cache with another stamp is rebuilt.
+RECIPE=1
+
+CACHE="${EXTSECRETS_KUBE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/extsecrets-kube}"
+BIN="$CACHE/bin"
+STAMP="$BIN/stamp"
+WORK="$CACHE/work"        # source tree, GOPATH, Go caches; removed after a successful build
+APTDIR="$CACHE/apt"       # private apt state holding deb-src entries; the system's is untouched
+
+# Controllers the tests rely on: namespace deletion, ownerReference GC, the `default`
+# ServiceAccount and its token, aggregated ClusterRoles, the kube-root-ca.crt ConfigMap.
+CONTROLLERS="${EXTSECRETS_KUBE_CONTROLLERS:-garbagecollector,namespace,serviceaccount,serviceaccount-token,clusterrole-aggregation,root-ca-cert-publisher}"
+SA_ISSUER="https://kubernetes.default.svc.cluster.local"
+
+log() { printf '[kube %(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
+die() { log "ERROR: $*"; exit 1; }
+usage() { sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+
+# ---------------------------------------------------------------------------------------------
+# build
+# ---------------------------------------------------------------------------------------------
+
+# Installs the Debian packages that are missing, and only those (apt-get is slow even when it
+# has nothing to do, and the machine may be shared with other sessions).
+apt_ensure() {
+    local missing=() pkg
+    for pkg in "$@"; do
+        dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' \
+            || missing+=("$pkg")
+    done
+    [ ${#missing[@]} -eq 0 ] && return 0
+    log "apt-get install ${missing[*]}"
+    if [ "$(id -u)" -ne 0 ]; then die "need root to install: ${missing[*]}"; fi
+    # The package lists may be absent on a fresh machine; one update is enough.
+    export DEBIAN_FRONTEND=noninteractive
+    if ! apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2; then
+        apt-get update -qq >&2
+        apt-get install -y -qq --no-install-recommends \
+            "${missing[@]}" >&2
+    fi
+}
+
+# apt-get with a private sources list and private state, so that adding deb-src entries and
+# refreshing their indexes does not touch the system's apt configuration.
+apt_private() {
+    apt-get -q \
+        -o Dir::Etc::SourceList="$APTDIR/sources.list" \
+        -o Dir::Etc::SourceParts="$APTDIR/sources.list.d" \
+        -o Dir::State::Lists="$APTDIR/lists" \
+        -o Dir::Cache="$APTDIR/cache" \
+        -o APT::Sandbox::User=root \
+        "$@"
+}
+
+# Writes $APTDIR/sources.list: one deb-src line per `deb` entry of the system's own apt sources
+# (one-line *.list and deb822 *.sources files) for this release's suites, so the source comes
+# from whatever mirror the machine already uses. No host name is written here.
+write_deb_src() {
+    local codename
+    codename="$(. /etc/os-release && echo "${VERSION_CODENAME:-}")"
+    # The recipe (Go 1.19, kubernetes 1.20 with vendor/) is that of bookworm.
+    [ "$codename" = bookworm ] || die "needs Debian bookworm, this is '${codename:-unknown}'"
+    mkdir -p "$APTDIR/sources.list.d" "$APTDIR/lists/partial" "$APTDIR/cache/archives/partial"
+    python3 - "$codename" >"$APTDIR/sources.list" <<'PY'
+import glob, os, re, sys
+codename = sys.argv[1]
+suites_wanted = {codename, codename + "-updates", codename + "-security"}
+out = []
+
+def emit(uri, suite, comps, signed_by):
+    if suite not in suites_wanted:
+        return
+    opts = f"[signed-by={signed_by}] " if signed_by else ""
+    out.append(f"deb-src {opts}{uri} {suite} {' '.join(comps)}")
+
+files = ["/etc/apt/sources.list"] + sorted(glob.glob("/etc/apt/sources.list.d/*.list"))
+for path in files:
+    if not os.path.exists(path):
+        continue
+    for line in open(path):
+        line = line.split("#", 1)[0].strip()
+        m = re.match(r"^deb\s+(?:\[([^\]]*)\]\s+)?(\S+)\s+(\S+)\s+(.*)$", line)
+        if not m:
+            continue
+        opts = dict(o.split("=", 1) for o in (m.group(1) or "").split() if "=" in o)
+        emit(m.group(2), m.group(3), m.group(4).split(), opts.get("signed-by"))
+
+for path in sorted(glob.glob("/etc/apt/sources.list.d/*.sources")):
+    for stanza in re.split(r"\n\s*\n", open(path).read()):
+        fields, key = {}, None
+        for line in stanza.splitlines():
+            if line.startswith("#"):
+                continue
+            if line[:1] in (" ", "\t") and key:          # continuation line
+                fields[key] += " " + line.strip()
+            elif ":" in line:
+                key, val = line.split(":", 1)
+                key = key.strip().lower()
+                fields[key] = val.strip()
+        if "deb" not in fields.get("types", "").split():
+            continue
+        if fields.get("enabled", "yes").lower() == "no":
+            continue
+        for uri in fields.get("uris", "").split():
+            for suite in fields.get("suites", "").split():
+                emit(uri, suite, fields.get("components", "main").split(), fields.get("signed-by"))
+
+if not out:
+    sys.exit(f"no 'deb' entry for {sorted(suites_wanted)} in the apt sources")
+print("\n".join(dict.fromkeys(out)))
+PY
+}
+
+# Extracts one file tree of a Debian binary package without installing it (for etcd-server
+# this also avoids its postinst, which would start a system etcd on the default ports).
+deb_extract() {   # package destdir
+    local pkg="$1" dest="$2" tmp
+    tmp="$(mktemp -d "$CACHE/deb.XXXXXX")"
+    (cd "$tmp" && apt-get download -q -o APT::Sandbox::User=root "$pkg" >&2) \
+        || { apt-get update -qq >&2; (cd "$tmp" && apt-get download -q -o APT::Sandbox::User=root "$pkg" >&2); }
+    mkdir -p "$dest"
+    dpkg-deb -x "$tmp"/*.deb "$dest"
+    rm -rf "$tmp"
+}
+
+is_built() {
+    [ -x "$BIN/kube-apiserver" ] && [ -x "$BIN/kube-controller-manager" ] && [ -x "$BIN/etcd" ] \
+        && [ -f "$STAMP" ] && grep -qx "recipe=$RECIPE" "$STAMP"
+}
+
+cmd_build() {
+    mkdir -p "$CACHE"
+    # Two test runs may build at once: the second waits, then finds the cache filled. The lock
+    # is held by a subshell so that its descriptor is not inherited by the daemons of `start`.
+    ( flock 9; build_locked ) 9>"$CACHE/.lock"
+}
+
+build_locked() {
+    if is_built; then
+        log "cached: $(tr '\n' ' ' <"$STAMP")"
+        return 0
+    fi
+    local t0=$SECONDS
+    # Build tools. jq and rsync are used by `make gen_openapi`; gcc for cgo in the generators.
+    apt_ensure golang-go make gcc libc6-dev rsync jq dpkg-dev openssl curl python3
+
+    log "fetching the source package 'kubernetes' (deb-src from the system's own mirrors)"
+    write_deb_src
+    sed 's/^/[kube]   /' "$APTDIR/sources.list" >&2
+    apt_private update -qq >&2
+    rm -rf "$WORK"
+    mkdir -p "$WORK/src"
+    (cd "$WORK/src" && apt_private source -qq kubernetes >&2)
+    local tree
+    tree="$(find "$WORK/src" -mindepth 1 -maxdepth 1 -type d -name 'kubernetes-*' | head -n1)"
+    [ -n "$tree" ] && [ -d "$tree/vendor" ] || die "no unpacked kubernetes source with vendor/ in $WORK/src"
+    # Debian version like 1.20.5+really1.20.2-1.1+deb12u1: the code is upstream 1.20.2.
+    local debver version
+    debver="$(cd "$tree" && dpkg-parsechangelog -S Version)"
+    version="v$(sed -E 's/^[0-9]+://; s/.*really//; s/-[^-]*$//' <<<"$debver")"
+    log "source: kubernetes $debver ($version) in $tree"
+
+    # GOPATH mode: module mode would try to download modules, and nothing is reachable.
+    export GOPATH="$WORK/gopath" GO111MODULE=off GOFLAGS= GOCACHE="$WORK/gocache" CGO_ENABLED=0
+    export GOTOOLCHAIN=local GOPROXY=off
+    mkdir -p "$GOPATH/src/k8s.io"
+    ln -sfn "$tree" "$GOPATH/src/k8s.io/kubernetes"
+    local k8s="$GOPATH/src/k8s.io/kubernetes"
+
+    # reflect2 1.0.1 (vendored) reads Go runtime internals that changed in Go 1.18 and crashes
+    # at run time; Debian's 1.0.2 has the same API and works with Go 1.19.
+    log "replacing vendored github.com/modern-go/reflect2 by Debian's golang-github-modern-go-reflect2-dev"
+    deb_extract golang-github-modern-go-reflect2-dev "$WORK/reflect2"
+    local r2="$WORK/reflect2/usr/share/gocode/src/github.com/modern-go/reflect2"
+    [ -f "$r2/reflect2.go" ] || die "reflect2 sources not found in the package"
+    rm -rf "$k8s/vendor/github.com/modern-go/reflect2"
+    cp -rL "$r2" "$k8s/vendor/github.com/modern-go/reflect2"
+    find "$k8s/vendor/github.com/modern-go/reflect2" -name '*_test.go' -delete
+
+    # pkg/generated/openapi/zz_generated.openapi.go is not in the source package, and the
+    # apiserver does not compile without it.
+    log "make gen_openapi"
+    # KUBE_GIT_*: the tree has no .git for hack/lib/version.sh to read.
+    (cd "$k8s" && KUBE_GIT_VERSION="$version" KUBE_GIT_TREE_STATE=clean make gen_openapi) >"$WORK/gen_openapi.log" 2>&1 \
+        || { tail -n 40 "$WORK/gen_openapi.log" >&2; die "make gen_openapi failed"; }
+    [ -f "$k8s/pkg/generated/openapi/zz_generated.openapi.go" ] || die "gen_openapi produced no file"
+
+    # Version stamping as upstream does it, so that /version and clients see v1.20.2.
+    local pkgs="k8s.io/kubernetes/vendor/k8s.io/component-base/version k8s.io/kubernetes/vendor/k8s.io/client-go/pkg/version"
+    local ldflags="-s -w" p minor
+    minor="$(cut -d. -f2 <<<"$version")"
+    for p in $pkgs; do
+        ldflags+=" -X $p.gitVersion=$version -X $p.gitMajor=1 -X $p.gitMinor=$minor"
+        ldflags+=" -X $p.gitTreeState=clean -X $p.buildDate=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+    done
+    mkdir -p "$WORK/out"
+    local c
+    for c in kube-apiserver kube-controller-manager; do
+        log "go build $c (a few minutes)"
+        (cd "$k8s" && go build -trimpath -ldflags "$ldflags" -o "$WORK/out/$c" "k8s.io/kubernetes/cmd/$c") \
+            >"$WORK/build-$c.log" 2>&1 || { tail -n 40 "$WORK/build-$c.log" >&2; die "go build $c failed"; }
+    done
+
+    log "extracting etcd from Debian's etcd-server"
+    deb_extract etcd-server "$WORK/etcd"
+    cp "$WORK/etcd/usr/bin/etcd" "$WORK/out/etcd"
+
+    # Publish atomically-ish: binaries first, the stamp last.
+    mkdir -p "$BIN"
+    rm -f "$STAMP"
+    for c in kube-apiserver kube-controller-manager etcd; do
+        install -m 0755 "$WORK/out/$c" "$BIN/$c.tmp"
+        mv -f "$BIN/$c.tmp" "$BIN/$c"
+    done
+    {
+        echo "recipe=$RECIPE"
+        echo "kubernetes=$debver"
+        echo "version=$version"
+        echo "go=$(go env GOVERSION)"
+        echo "etcd=$("$BIN/etcd" --version | sed -n 's/^etcd Version: //p')"
+    } >"$STAMP"
+    # The tree, GOPATH and Go cache take about 2 GB and are only useful to rebuild.
+    rm -rf "$WORK" "$APTDIR"
+    log "built in $((SECONDS - t0)) s: $(tr '\n' ' ' <"$STAMP")"
+}
+
+# ---------------------------------------------------------------------------------------------
+# start / stop
+# ---------------------------------------------------------------------------------------------
+
+# N distinct free ports on 127.0.0.1: all sockets are held open until every port is chosen.
+free_ports() {
+    python3 - "$1" <<'PY'
+import socket, sys
+socks = []
+for _ in range(int(sys.argv[1])):
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    socks.append(s)
+print(" ".join(str(s.getsockname()[1]) for s in socks))
+PY
+}
+
+# Certificates for one throw-away cluster (valid 10 years; the CA key stays in DIR).
+make_certs() {
+    local d="$1" ext
+    log "certificates in $d"
+    openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=extsecrets-test-ca" \
+        -keyout "$d/ca.key" -out "$d/ca.crt" 2>/dev/null
+    sign() {   # name subject extensions
+        openssl req -new -newkey rsa:2048 -nodes -subj "$2" \
+            -keyout "$d/$1.key" -out "$d/$1.csr" 2>/dev/null
+        openssl x509 -req -in "$d/$1.csr" -CA "$d/ca.crt" -CAkey "$d/ca.key" -CAcreateserial \
+            -days 3650 -out "$d/$1.crt" -extfile <(printf '%s\n' "$3") 2>/dev/null
+        rm -f "$d/$1.csr"
+    }
+    ext="basicConstraints=CA:FALSE
+keyUsage=critical,digitalSignature,keyEncipherment
+extendedKeyUsage=serverAuth
+subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local"
+    sign apiserver "/CN=kube-apiserver" "$ext"
+    ext="basicConstraints=CA:FALSE
+keyUsage=critical,digitalSignature,keyEncipherment
+extendedKeyUsage=clientAuth"
+    # Group system:masters is bound to cluster-admin and bypasses RBAC.
+    sign admin "/O=system:masters/CN=extsecrets-admin" "$ext"
+    # The controller manager runs all controllers under its own identity
+    # (--use-service-account-credentials=false), so it needs every right as well.
+    sign controller-manager "/O=system:masters/CN=system:kube-controller-manager" "$ext"
+    # Service-account tokens: signed with sa.key by the apiserver (TokenRequest) and by the
+    # controller manager (legacy token Secrets), verified with sa.pub.
+    openssl genrsa -out "$d/sa.key" 2048 2>/dev/null
+    openssl rsa -in "$d/sa.key" -pubout -out "$d/sa.pub" 2>/dev/null
+    chmod 600 "$d"/*.key
+}
+
+# A kubeconfig with the certificates embedded, so it can be copied anywhere.
+write_kubeconfig() {   # file server user
+    local f="$1" server="$2" user="$3" d
+    d="$(dirname "$f")"
+    cat >"$f" <<EOF
+apiVersion: v1
+kind: Config
+clusters:
+- name: extsecrets-test
+  cluster:
+    server: $server
+    certificate-authority-data: $(base64 -w0 <"$d/ca.crt")
+users:
+- name: $user
+  user:
+    client-certificate-data: $(base64 -w0 <"$d/$user.crt")
+    client-key-data: $(base64 -w0 <"$d/$user.key")
+contexts:
+- name: extsecrets-test
+  context:
+    cluster: extsecrets-test
+    user: $user
+current-context: extsecrets-test
+EOF
+    chmod 600 "$f"
+}
+
+# Starts a daemon in its own session (setsid: no controlling terminal, not in the caller's
+# process group, so it survives this script and a ^C in the calling shell), logs to DIR/NAME.log
+# and appends its PID to DIR/pids. Without job control, the background child is not a process
+# group leader, so setsid calls setsid() and execs in place: $! is the daemon's own PID.
+launch() {   # dir name command...
+    local d="$1" name="$2"
+    shift 2
+    setsid "$@" </dev/null >"$d/$name.log" 2>&1 &
+    echo "$! $name" >>"$d/pids"
+    log "started $name (pid $!)"
+}
+
+pid_of() { awk -v n="$2" '$2 == n { print $1 }' "$1/pids"; }
+
+alive() { kill -0 "$1" 2>/dev/null; }
+
+# Polls CHECK (a command) until it succeeds, failing early when the process PID has died.
+wait_for() {   # what pid timeout command...
+    local what="$1" pid="$2" timeout="$3" t0=$SECONDS
+    shift 3
+    until "$@" >/dev/null 2>&1; do
+        alive "$pid" || die "$what exited"
+        [ $((SECONDS - t0)) -lt "$timeout" ] || die "$what not ready after ${timeout}s"
+        sleep 0.3
+    done
+}
+
+cmd_start() {
+    [ $# -eq 1 ] || usage
+    mkdir -p "$1"
+    local d
+    d="$(cd "$1" && pwd)"
+    if [ -f "$d/pids" ]; then
+        local p
+        for p in $(awk '{print $1}' "$d/pids"); do
+            alive "$p" && die "$d/pids lists running process $p: run '$0 stop $d' first"
+        done
+        rm -f "$d/pids"
+    fi
+    is_built || cmd_build
+    # etcd refuses to start when an ETCD_* variable shadows one of its flags
+    # ("conflicting environment variable ... is shadowed by corresponding command-line flag").
+    local v
+    for v in $(compgen -e | grep '^ETCD_' || true); do unset "$v"; done
+
+    local t0=$SECONDS
+    # From here on, a failure stops whatever was started and shows the logs.
+    trap 'start_failed "$d"' EXIT
+
+    rm -rf "$d/etcd" "$d"/*.log
+    make_certs "$d"
+    local etcd_port peer_port api_port kcm_port
+    read -r etcd_port peer_port api_port kcm_port <<<"$(free_ports 4)"
+    local server="https://127.0.0.1:$api_port"
+    write_kubeconfig "$d/kubeconfig" "$server" admin
+    write_kubeconfig "$d/controller-manager.kubeconfig" "$server" controller-manager
+
+    launch "$d" etcd "$BIN/etcd" \
+        --name extsecrets-test \
+        --data-dir "$d/etcd" \
+        --listen-client-urls "http://127.0.0.1:$etcd_port" \
+        --advertise-client-urls "http://127.0.0.1:$etcd_port" \
+        --listen-peer-urls "http://127.0.0.1:$peer_port" \
+        --initial-advertise-peer-urls "http://127.0.0.1:$peer_port" \
+        --initial-cluster "extsecrets-test=http://127.0.0.1:$peer_port" \
+        --initial-cluster-state new \
+        --unsafe-no-fsync
+    wait_for etcd "$(pid_of "$d" etcd)" 30 curl -fsS "http://127.0.0.1:$etcd_port/health"
+
+    # --insecure-port 0: 1.20 otherwise serves unauthenticated HTTP on 8080.
+    # --endpoint-reconciler-type none: the `kubernetes` Service endpoints would otherwise be
+    #   reconciled to the advertise address, which may not be a loopback one.
+    # --cert-dir: where it would write self-signed certificates (default /var/run/kubernetes).
+    launch "$d" kube-apiserver "$BIN/kube-apiserver" \
+        --etcd-servers "http://127.0.0.1:$etcd_port" \
+        --bind-address 127.0.0.1 \
+        --secure-port "$api_port" \
+        --insecure-port 0 \
+        --advertise-address 127.0.0.1 \
+        --endpoint-reconciler-type none \
+        --cert-dir "$d/apiserver-certs" \
+        --tls-cert-file "$d/apiserver.crt" \
+        --tls-private-key-file "$d/apiserver.key" \
+        --client-ca-file "$d/ca.crt" \
+        --authorization-mode RBAC \
+        --service-account-issuer "$SA_ISSUER" \
+        --api-audiences "$SA_ISSUER" \
+        --service-account-key-file "$d/sa.pub" \
+        --service-account-signing-key-file "$d/sa.key" \
+        --service-cluster-ip-range 10.0.0.0/24 \
+        --profiling=false
+    local curl_admin=(curl -fsS --cacert "$d/ca.crt" --cert "$d/admin.crt" --key "$d/admin.key")
+    wait_for kube-apiserver "$(pid_of "$d" kube-apiserver)" 90 "${curl_admin[@]}" "$server/readyz"
+
+    # --port 0: 1.20 otherwise serves insecure HTTP on 0.0.0.0:10252.
+    launch "$d" kube-controller-manager "$BIN/kube-controller-manager" \
+        --kubeconfig "$d/controller-manager.kubeconfig" \
+        --authentication-kubeconfig "$d/controller-manager.kubeconfig" \
+        --authorization-kubeconfig "$d/controller-manager.kubeconfig" \
+        --bind-address 127.0.0.1 \
+        --secure-port "$kcm_port" \
+        --port 0 \
+        --cert-dir "$d/controller-manager-certs" \
+        --leader-elect=false \
+        --use-service-account-credentials=false \
+        --controllers "$CONTROLLERS" \
+        --root-ca-file "$d/ca.crt" \
+        --service-account-private-key-file "$d/sa.key" \
+        --profiling=false
+    wait_for kube-controller-manager "$(pid_of "$d" kube-controller-manager)" 60 \
+        curl -fsSk "https://127.0.0.1:$kcm_port/healthz"
+    # Tests expect what a cluster has: the `default` ServiceAccount of namespace default
+    # appears once the serviceaccount controller has synced.
+    if [[ ",$CONTROLLERS," == *,serviceaccount,* ]]; then
+        wait_for "default ServiceAccount" "$(pid_of "$d" kube-controller-manager)" 60 \
+            "${curl_admin[@]}" "$server/api/v1/namespaces/default/serviceaccounts/default"
+    fi
+
+    trap - EXIT
+    log "ready in $((SECONDS - t0)) s: $server (logs and pids in $d)"
+    echo "$d/kubeconfig"
+}
+
+start_failed() {
+    local d="$1" f
+    log "start failed; last log lines:"
+    for f in "$d"/*.log; do
+        [ -f "$f" ] || continue
+        echo "----- $f" >&2
+        tail -n 25 "$f" >&2
+    done
+    cmd_stop "$d" || true
+}
+
+cmd_stop() {
+    [ $# -eq 1 ] || usage
+    local d="$1" pids=() p name
+    [ -f "$d/pids" ] || { log "no $d/pids: nothing to stop"; return 0; }
+    # Reverse order: controller manager, apiserver, then etcd. A PID whose command line does not
+    # mention DIR was reused by another process after ours died: it is left alone.
+    while read -r p name; do
+        if alive "$p" && tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null | grep -qF "$d/"; then
+            pids=("$p" "${pids[@]}")
+        fi
+    done <"$d/pids"
+    for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
+    local deadline=$((SECONDS + 10))
+    for p in "${pids[@]}"; do
+        while alive "$p" && [ $SECONDS -lt $deadline ]; do sleep 0.2; done
+        if alive "$p"; then
+            log "pid $p ignored TERM: KILL"
+            kill -KILL "$p" 2>/dev/null || true
+        fi
+    done
+    rm -f "$d/pids"
+    log "stopped ${#pids[@]} process(es) of $d"
+}
+
+case "${1:-}" in
+    build) shift; [ $# -eq 0 ] || usage; cmd_build ;;
+    start) shift; cmd_start "$@" ;;
+    stop)  shift; [ $# -eq 1 ] || usage; cmd_stop "$(cd "$1" 2>/dev/null && pwd || echo "$1")" ;;
+    *) usage ;;
+esac

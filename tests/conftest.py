@@ -107,3 +107,51 @@ def world(fake_plugin: tuple[Any, Any]) -> Iterator[Callable[..., Any]]:
     plugin.RELEASE.clear()
     yield lambda *docs, **engine: World(host, plugin, docs, **engine)
     plugin.RELEASE.set()  # let any call a test left hanging return
+
+
+@pytest.fixture(scope="session")
+def kube_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real kube-apiserver + etcd + controller manager on 127.0.0.1, with our CRDs; yields
+    its admin kubeconfig. CI starts one and names it in EXTSECRETS_TEST_KUBECONFIG; without
+    it the session starts its own with tests/kube/apiserver.sh (building it once, cached)."""
+    from operator_kit import SCRIPT, api_for, install_crds
+
+    given = os.environ.get("EXTSECRETS_TEST_KUBECONFIG")
+    if given:
+        install_crds(api_for(given))
+        yield given
+        return
+    folder = tmp_path_factory.mktemp("kube")
+    subprocess.run(["bash", str(SCRIPT), "start", str(folder)], check=True, timeout=1800)
+    try:
+        kubeconfig = str(folder / "kubeconfig")
+        install_crds(api_for(kubeconfig))
+        yield kubeconfig
+    finally:
+        subprocess.run(["bash", str(SCRIPT), "stop", str(folder)], check=False, timeout=120)
+
+
+@pytest.fixture
+def kube(kube_server: str) -> Any:
+    from operator_kit import Kube
+
+    return Kube(kube_server)
+
+
+@pytest.fixture
+def run_operator(kube_server: str, tmp_path: Path) -> Iterator[Callable[..., Any]]:
+    """Start `extsecrets run` processes; every one is stopped when the test ends."""
+    from operator_kit import OperatorProcess
+
+    started: list[Any] = []
+
+    def start(*args: str, wait: bool = True) -> Any:
+        process = OperatorProcess(kube_server, tmp_path / f"operator-{len(started)}.log", *args)
+        started.append(process)
+        if wait:
+            process.wait_ready()
+        return process
+
+    yield start
+    for process in started:
+        process.stop()

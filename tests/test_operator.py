@@ -1,0 +1,315 @@
+"""`extsecrets run` against a real kube-apiserver (with the controller manager), AWS on the
+emulator: what the operator writes, asserted on the objects the API server stores."""
+
+from __future__ import annotations
+
+import base64
+import json
+import signal
+from typing import Any
+
+import pytest
+from aws_kit import client
+from operator_kit import wait_for
+
+pytestmark = pytest.mark.kube
+
+KEYS = {"access-key": "AKIAOPERATOR00000001", "secret-access-key": "s"}
+
+
+def b64(text: str) -> str:
+    return base64.b64encode(text.encode()).decode()
+
+
+def keys_secret(namespace: str) -> dict[str, Any]:
+    return {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": {"name": "awssm-secret", "namespace": namespace},
+        "data": {k: b64(v) for k, v in KEYS.items()},
+    }
+
+
+def store(namespace: str, name: str = "store", **aws: Any) -> dict[str, Any]:
+    provider = {
+        "service": "SecretsManager",
+        "region": "eu-central-1",
+        "auth": {
+            "secretRef": {
+                "accessKeyIDSecretRef": {"name": "awssm-secret", "key": "access-key"},
+                "secretAccessKeySecretRef": {"name": "awssm-secret", "key": "secret-access-key"},
+            }
+        },
+        **aws,
+    }
+    return {
+        "apiVersion": "external-secrets.io/v1",
+        "kind": "SecretStore",
+        "metadata": {"name": name, "namespace": namespace},
+        "spec": {"provider": {"aws": provider}},
+    }
+
+
+def external_secret(namespace: str, name: str = "app", **spec: Any) -> dict[str, Any]:
+    body = {
+        "secretStoreRef": {"name": "store"},
+        "refreshInterval": "1h",
+        "data": [{"secretKey": "password", "remoteRef": {"key": "app/db", "property": "password"}}],
+    }
+    body.update(spec)
+    return {
+        "apiVersion": "external-secrets.io/v1",
+        "kind": "ExternalSecret",
+        "metadata": {"name": name, "namespace": namespace},
+        "spec": body,
+    }
+
+
+def value(kube: Any, namespace: str, name: str, key: str) -> str | None:
+    secret = kube.secret(namespace, name)
+    if secret is None or not secret.data or key not in secret.data:
+        return None
+    return base64.b64decode(secret.data[key]).decode()
+
+
+@pytest.fixture
+def sm(aws) -> Any:
+    sm = client(aws, "secretsmanager")
+    sm.create_secret(Name="app/db", SecretString=json.dumps({"password": "s3cret-one"}))
+    return sm
+
+
+def test_first_sync_refresh_and_repair(kube, aws, sm, run_operator) -> None:
+    ns = kube.namespace()
+    kube.apply(keys_secret(ns))
+    kube.apply(store(ns))
+    kube.apply(external_secret(ns, refreshInterval="2s"))
+    operator = run_operator()
+    wait_for(lambda: value(kube, ns, "app", "password") == "s3cret-one", 60, "the first sync")
+    assert kube.ready(ns, "app") == ("True", "SecretSynced", "secret synced")
+    secret = kube.secret(ns, "app")
+    owner = secret.metadata.owner_references[0]
+    assert (owner.kind, owner.name, owner.controller) == ("ExternalSecret", "app", True)
+    assert secret.metadata.labels["reconcile.external-secrets.io/managed"] == "true"
+    es = kube.external_secret(ns, "app")
+    assert (
+        "externalsecrets.external-secrets.io/externalsecret-cleanup" in es["metadata"]["finalizers"]
+    )
+    # the store was validated
+    store_obj = kube.custom.get_namespaced_custom_object(
+        "external-secrets.io", "v1", ns, "secretstores", "store"
+    )
+    wait_for(
+        lambda: (
+            kube.custom.get_namespaced_custom_object(
+                "external-secrets.io", "v1", ns, "secretstores", "store"
+            ).get("status", {})
+        ).get("conditions"),
+        30,
+        "the store status",
+    )
+    assert store_obj is not None
+
+    # the value changes at AWS: the next refresh brings it
+    sm.put_secret_value(SecretId="app/db", SecretString=json.dumps({"password": "s3cret-two"}))
+    wait_for(lambda: value(kube, ns, "app", "password") == "s3cret-two", 60, "the refresh")
+
+    # deleted by hand: recreated
+    kube.core.delete_namespaced_secret("app", ns)
+    wait_for(lambda: value(kube, ns, "app", "password") == "s3cret-two", 60, "the repair")
+
+    # edited by hand: repaired
+    kube.core.patch_namespaced_secret("app", ns, {"data": {"password": b64("tampered")}})
+    wait_for(
+        lambda: value(kube, ns, "app", "password") == "s3cret-two", 60, "the repair of an edit"
+    )
+
+    metrics = operator.scrape()
+    assert f'externalsecret_sync_calls_total{{name="app",namespace="{ns}"}}' in metrics
+    assert 'externalsecret_provider_api_calls_count{call="BatchGetSecretValue"' in metrics
+    assert "s3cret-one" not in operator.logs()
+    assert "s3cret-two" not in operator.logs()
+
+
+def test_deletion_policies_on_delete(kube, aws, sm, run_operator) -> None:
+    ns = kube.namespace()
+    kube.apply(keys_secret(ns))
+    kube.apply(store(ns))
+    kube.apply(external_secret(ns, "deleted", target={"deletionPolicy": "Delete"}))
+    kube.apply(external_secret(ns, "kept", target={"creationPolicy": "Orphan"}))
+    kube.apply(external_secret(ns, "owned"))
+    run_operator()
+    for name in ("deleted", "kept", "owned"):
+        wait_for(
+            lambda n=name: value(kube, ns, n, "password") == "s3cret-one", 60, f"sync of {name}"
+        )
+    for name in ("deleted", "kept", "owned"):
+        kube.custom.delete_namespaced_custom_object(
+            "external-secrets.io", "v1", ns, "externalsecrets", name
+        )
+    # the finalizer runs deletionPolicy Delete, then lets the object go
+    wait_for(lambda: kube.external_secret(ns, "deleted") is None, 60, "the ExternalSecret to go")
+    wait_for(lambda: kube.secret(ns, "deleted") is None, 30, "the Secret to be deleted")
+    # Owner without Delete: the garbage collector removes the Secret through its owner reference
+    wait_for(lambda: kube.secret(ns, "owned") is None, 60, "garbage collection")
+    # Orphan: nothing owns it, it stays
+    assert value(kube, ns, "kept", "password") == "s3cret-one"
+
+
+def test_merge_into_an_existing_secret(kube, aws, sm, run_operator) -> None:
+    ns = kube.namespace()
+    kube.apply(keys_secret(ns))
+    kube.apply(store(ns))
+    kube.apply(
+        {
+            "apiVersion": "v1",
+            "kind": "Secret",
+            "metadata": {"name": "shared", "namespace": ns},
+            "data": {"theirs": b64("keep")},
+        }
+    )
+    kube.apply(external_secret(ns, target={"name": "shared", "creationPolicy": "Merge"}))
+    run_operator()
+    wait_for(lambda: value(kube, ns, "shared", "password") == "s3cret-one", 60, "the merge")
+    assert value(kube, ns, "shared", "theirs") == "keep"
+    assert not kube.secret(ns, "shared").metadata.owner_references
+
+
+def test_cluster_store_conditions_deny_a_namespace(kube, aws, sm, run_operator) -> None:
+    allowed = kube.namespace("allowed", labels={"team": "a"})
+    denied = kube.namespace("denied")
+    keys_ns = kube.namespace("keys")
+    kube.apply(keys_secret(keys_ns))
+    name = f"css-{allowed}"
+    refs = {
+        "accessKeyIDSecretRef": {"name": "awssm-secret", "key": "access-key", "namespace": keys_ns},
+        "secretAccessKeySecretRef": {
+            "name": "awssm-secret",
+            "key": "secret-access-key",
+            "namespace": keys_ns,
+        },
+    }
+    kube.apply(
+        {
+            "apiVersion": "external-secrets.io/v1",
+            "kind": "ClusterSecretStore",
+            "metadata": {"name": name},
+            "spec": {
+                "conditions": [{"namespaceSelector": {"matchLabels": {"team": "a"}}}],
+                "provider": {
+                    "aws": {
+                        "service": "SecretsManager",
+                        "region": "eu-central-1",
+                        "auth": {"secretRef": refs},
+                    }
+                },
+            },
+        }
+    )
+    try:
+        for ns in (allowed, denied):
+            kube.apply(
+                external_secret(ns, secretStoreRef={"name": name, "kind": "ClusterSecretStore"})
+            )
+        run_operator()
+        wait_for(
+            lambda: value(kube, allowed, "app", "password") == "s3cret-one", 60, "the allowed sync"
+        )
+        wait_for(lambda: kube.ready(denied, "app"), 60, "the denied status")
+        assert kube.ready(denied, "app") == (
+            "False",
+            "SecretSyncedError",
+            "could not get secret data from provider",
+        )
+        events = kube.core.list_namespaced_event(denied).items
+        assert any(
+            f'using cluster store "{name}" is not allowed from namespace "{denied}": denied by '
+            "spec.condition" in (e.message or "")
+            for e in events
+        )
+        assert kube.secret(denied, "app") is None
+    finally:
+        kube.custom.delete_cluster_custom_object(
+            "external-secrets.io", "v1", "clustersecretstores", name
+        )
+
+
+def test_jwt_auth_with_a_real_token_request(kube, aws, sm, run_operator) -> None:
+    ns = kube.namespace()
+    kube.apply(
+        {
+            "apiVersion": "v1",
+            "kind": "ServiceAccount",
+            "metadata": {
+                "name": "reader",
+                "namespace": ns,
+                "annotations": {
+                    "eks.amazonaws.com/role-arn": "arn:aws:iam::123456789012:role/reader"
+                },
+            },
+        }
+    )
+    doc = store(ns)
+    doc["spec"]["provider"]["aws"]["auth"] = {"jwt": {"serviceAccountRef": {"name": "reader"}}}
+    kube.apply(doc)
+    kube.apply(external_secret(ns))
+    run_operator()
+    wait_for(
+        lambda: value(kube, ns, "app", "password") == "s3cret-one", 60, "the sync through IRSA"
+    )
+    (exchange,) = aws.requests("sts", "AssumeRoleWithWebIdentity")
+    token = exchange["params"]["WebIdentityToken"]
+    payload = json.loads(base64.urlsafe_b64decode(token.split(".")[1] + "=="))
+    assert payload["sub"] == f"system:serviceaccount:{ns}:reader"
+    assert payload["aud"] == ["sts.amazonaws.com"]
+
+
+def test_leader_election_hands_over(kube, aws, sm, run_operator) -> None:
+    ns = kube.namespace()
+    kube.apply(keys_secret(ns))
+    kube.apply(store(ns))
+    kube.apply(external_secret(ns, refreshInterval="1s"))
+    lease = f"lease-{ns}"
+    args = ("--leader-elect", "--leader-election-namespace", ns, "--lease-name", lease)
+    first = run_operator(*args)
+    wait_for(lambda: value(kube, ns, "app", "password") == "s3cret-one", 60, "the leader's sync")
+    second = run_operator(*args, wait=False)
+    coordination = __import__("kubernetes").client.CoordinationV1Api(kube.api)
+    holder = coordination.read_namespaced_lease(lease, ns).spec.holder_identity
+    assert holder
+    # the standby waits: it is not ready and the lease stays with the first
+    assert second.get("/readyz")[0] != 200
+    first.stop(signal.SIGKILL)
+    sm.put_secret_value(SecretId="app/db", SecretString=json.dumps({"password": "s3cret-three"}))
+    wait_for(
+        lambda: (
+            coordination.read_namespaced_lease(lease, ns).spec.holder_identity not in ("", holder)
+        ),
+        60,
+        "the standby to take the lease",
+    )
+    wait_for(
+        lambda: value(kube, ns, "app", "password") == "s3cret-three", 60, "the new leader's sync"
+    )
+
+
+def test_a_stale_write_is_a_conflict(kube) -> None:
+    from extsecrets.cluster.kube import KubeCluster
+    from extsecrets.cluster.objects import SecretObject
+    from extsecrets.cluster.port import ConflictError
+    from extsecrets.plugins import PluginHost
+
+    ns = kube.namespace()
+    cluster = KubeCluster(kube.api, PluginHost.from_plugins({}))
+    created = cluster.create_secret(SecretObject(ns, "s", {"a": b"1"}), "test", frozenset({"a"}))
+    cluster.update_secret(
+        SecretObject(ns, "s", {"a": b"2"}, resource_version=created.resource_version),
+        "test",
+        frozenset({"a"}),
+    )
+    with pytest.raises(ConflictError):
+        cluster.update_secret(
+            SecretObject(ns, "s", {"a": b"3"}, resource_version=created.resource_version),
+            "test",
+            frozenset({"a"}),
+        )

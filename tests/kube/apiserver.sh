@@ -47,12 +47,15 @@ apt_ensure() {
     [ ${#missing[@]} -eq 0 ] && return 0
     log "apt-get install ${missing[*]}"
     if [ "$(id -u)" -ne 0 ]; then die "need root to install: ${missing[*]}"; fi
-    # The package lists may be absent on a fresh machine; one update is enough.
     export DEBIAN_FRONTEND=noninteractive
-    if ! apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2; then
-        apt-get update -qq >&2
-        apt-get install -y -qq --no-install-recommends \
-            "${missing[@]}" >&2
+    local out="$CACHE/apt-get.log"
+    # The package lists may be absent or stale on a fresh machine: update once and retry.
+    if ! apt-get install -y -q --no-install-recommends "${missing[@]}" >"$out" 2>&1; then
+        if ! { apt-get update -q && apt-get install -y -q --no-install-recommends "${missing[@]}"; } \
+            >"$out" 2>&1; then
+            tail -n 20 "$out" >&2
+            die "apt-get install ${missing[*]} failed (log: $out)"
+        fi
     fi
 }
 
@@ -132,8 +135,8 @@ PY
 deb_extract() {   # package destdir
     local pkg="$1" dest="$2" tmp
     tmp="$(mktemp -d "$CACHE/deb.XXXXXX")"
-    (cd "$tmp" && apt-get download -q -o APT::Sandbox::User=root "$pkg" >&2) \
-        || { apt-get update -qq >&2; (cd "$tmp" && apt-get download -q -o APT::Sandbox::User=root "$pkg" >&2); }
+    (cd "$tmp" && apt-get download -qq -o APT::Sandbox::User=root "$pkg" >&2) \
+        || { apt-get update -qq >&2; (cd "$tmp" && apt-get download -qq -o APT::Sandbox::User=root "$pkg" >&2); }
     mkdir -p "$dest"
     dpkg-deb -x "$tmp"/*.deb "$dest"
     rm -rf "$tmp"
@@ -257,26 +260,27 @@ print(" ".join(str(s.getsockname()[1]) for s in socks))
 PY
 }
 
-# Certificates for one throw-away cluster (valid 10 years; the CA key stays in DIR).
+# Certificates for one throw-away cluster (valid 10 years; the CA key stays in DIR). TLS keys
+# are EC P-256: an RSA key takes most of a second to generate on these machines.
 make_certs() {
-    local d="$1" ext
+    local d="$1" ext ec=(-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes)
     log "certificates in $d"
-    openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=extsecrets-test-ca" \
+    openssl req -x509 "${ec[@]}" -days 3650 -subj "/CN=extsecrets-test-ca" \
         -keyout "$d/ca.key" -out "$d/ca.crt" 2>/dev/null
     sign() {   # name subject extensions
-        openssl req -new -newkey rsa:2048 -nodes -subj "$2" \
+        openssl req -new "${ec[@]}" -subj "$2" \
             -keyout "$d/$1.key" -out "$d/$1.csr" 2>/dev/null
         openssl x509 -req -in "$d/$1.csr" -CA "$d/ca.crt" -CAkey "$d/ca.key" -CAcreateserial \
             -days 3650 -out "$d/$1.crt" -extfile <(printf '%s\n' "$3") 2>/dev/null
         rm -f "$d/$1.csr"
     }
     ext="basicConstraints=CA:FALSE
-keyUsage=critical,digitalSignature,keyEncipherment
+keyUsage=critical,digitalSignature
 extendedKeyUsage=serverAuth
 subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local"
     sign apiserver "/CN=kube-apiserver" "$ext"
     ext="basicConstraints=CA:FALSE
-keyUsage=critical,digitalSignature,keyEncipherment
+keyUsage=critical,digitalSignature
 extendedKeyUsage=clientAuth"
     # Group system:masters is bound to cluster-admin and bypasses RBAC.
     sign admin "/O=system:masters/CN=extsecrets-admin" "$ext"
@@ -284,7 +288,8 @@ extendedKeyUsage=clientAuth"
     # (--use-service-account-credentials=false), so it needs every right as well.
     sign controller-manager "/O=system:masters/CN=system:kube-controller-manager" "$ext"
     # Service-account tokens: signed with sa.key by the apiserver (TokenRequest) and by the
-    # controller manager (legacy token Secrets), verified with sa.pub.
+    # controller manager (legacy token Secrets), verified with sa.pub. RSA, hence RS256 tokens,
+    # as on most clusters.
     openssl genrsa -out "$d/sa.key" 2048 2>/dev/null
     openssl rsa -in "$d/sa.key" -pubout -out "$d/sa.pub" 2>/dev/null
     chmod 600 "$d"/*.key
@@ -321,10 +326,18 @@ EOF
 # process group, so it survives this script and a ^C in the calling shell), logs to DIR/NAME.log
 # and appends its PID to DIR/pids. Without job control, the background child is not a process
 # group leader, so setsid calls setsid() and execs in place: $! is the daemon's own PID.
+# Descriptors above 2 inherited from the caller are closed first: a daemon holding, say, the
+# write end of a caller's pipe would keep that caller waiting for end-of-file.
 launch() {   # dir name command...
     local d="$1" name="$2"
     shift 2
-    setsid "$@" </dev/null >"$d/$name.log" 2>&1 &
+    (
+        for f in /proc/self/fd/*; do
+            fd="${f##*/}"
+            if [ "$fd" -gt 2 ]; then exec {fd}>&-; fi
+        done
+        exec setsid "$@"
+    ) </dev/null >"$d/$name.log" 2>&1 &
     echo "$! $name" >>"$d/pids"
     log "started $name (pid $!)"
 }
@@ -412,10 +425,13 @@ cmd_start() {
     wait_for kube-apiserver "$(pid_of "$d" kube-apiserver)" 90 "${curl_admin[@]}" "$server/readyz"
 
     # --port 0: 1.20 otherwise serves insecure HTTP on 0.0.0.0:10252.
+    # --authentication-skip-lookup: the apiserver has no front-proxy (requestheader) CA, and
+    #   looking it up in kube-system/extension-apiserver-authentication logs an error a second.
     launch "$d" kube-controller-manager "$BIN/kube-controller-manager" \
         --kubeconfig "$d/controller-manager.kubeconfig" \
         --authentication-kubeconfig "$d/controller-manager.kubeconfig" \
         --authorization-kubeconfig "$d/controller-manager.kubeconfig" \
+        --authentication-skip-lookup \
         --bind-address 127.0.0.1 \
         --secure-port "$kcm_port" \
         --port 0 \

@@ -107,11 +107,11 @@ class Informer:
         return self
 
     def stop(self) -> None:
+        """Stop watching. The thread may sit in a blocking read until the next event; it is a
+        daemon thread and ends on its own, so this does not wait for it."""
         self._stop.set()
         if self._watch is not None:
             self._watch.stop()
-        if self._thread is not None:
-            self._thread.join(timeout=10)
 
     def _selector_args(self) -> dict[str, Any]:
         return {"label_selector": self._selector} if self._selector else {}

@@ -313,3 +313,108 @@ def test_a_stale_write_is_a_conflict(kube) -> None:
             "test",
             frozenset({"a"}),
         )
+
+
+def test_a_watch_that_expires_lists_again(kube, kube_server) -> None:
+    """etcd compacted past the informer's resourceVersion: the watch gets 410 Gone, the informer
+    lists again and keeps watching."""
+    import urllib.request
+    from functools import partial
+    from pathlib import Path
+
+    from extsecrets.cluster.informer import Informer
+
+    etcd = (Path(kube_server).parent / "etcd-url").read_text().strip()
+
+    def etcd_call(path: str, body: dict[str, Any]) -> dict[str, Any]:
+        request = urllib.request.Request(etcd + path, json.dumps(body).encode(), method="POST")
+        with urllib.request.urlopen(request, timeout=10) as answer:
+            return json.loads(answer.read())  # type: ignore[no-any-return]
+
+    ns = kube.namespace()
+    kube.core.create_namespaced_config_map(ns, {"metadata": {"name": "one"}})
+    informer = Informer(
+        "configmaps",
+        partial(kube.core.list_namespaced_config_map, ns),
+        api_version="v1",
+        kind="ConfigMap",
+        watch_seconds=2,  # short watches: the next one starts from the remembered version
+    ).start()
+    try:
+        wait_for(lambda: informer.get(ns, "one"), 30, "the first list")
+        # move etcd on, then compact it past everything the informer has seen
+        for i in range(5):
+            kube.core.create_namespaced_config_map(
+                "default", {"metadata": {"generateName": f"x{i}-"}}
+            )
+        revision = etcd_call("/v3/kv/range", {"key": base64.b64encode(b"a").decode()})
+        etcd_call("/v3/kv/compaction", {"revision": revision["header"]["revision"]})
+        wait_for(lambda: informer.lists >= 2, 30, "a list after 410 Gone")
+        kube.core.create_namespaced_config_map(ns, {"metadata": {"name": "two"}})
+        wait_for(lambda: informer.get(ns, "two"), 30, "the watch to resume")
+        assert informer.get(ns, "one") is not None
+    finally:
+        informer.stop()
+
+
+def test_the_seed_examples_sync(kube, aws, run_operator) -> None:
+    """The seed page's stores, verbatim (they live in namespace default), through the operator."""
+    import yaml
+    from aws_kit import ENV_KEY_ID, SEED
+
+    sm = client(aws, "secretsmanager")
+    sm.create_secret(Name="seed/value", SecretString="from-the-seed")
+    applied: list[dict[str, Any]] = []
+    docs = [
+        *yaml.safe_load_all((SEED / "02-secret-ref.yaml").read_text()),
+        *yaml.safe_load_all((SEED / "03-service-account.yaml").read_text()),
+        *yaml.safe_load_all((SEED / "04-jwt.yaml").read_text()),
+    ]
+    suffix = kube.namespace("seed")  # a unique name for this run's objects
+    for doc in docs:
+        doc["metadata"].setdefault("namespace", "default")
+        doc["metadata"]["name"] = f"{doc['metadata']['name']}-{suffix}"
+    docs[0]["spec"]["provider"]["aws"]["auth"]["secretRef"]["accessKeyIDSecretRef"]["name"] += (
+        f"-{suffix}"
+    )
+    docs[0]["spec"]["provider"]["aws"]["auth"]["secretRef"]["secretAccessKeySecretRef"]["name"] += (
+        f"-{suffix}"
+    )
+    docs[2]["spec"]["provider"]["aws"]["auth"]["jwt"]["serviceAccountRef"]["name"] += f"-{suffix}"
+    keys = keys_secret("default")
+    keys["metadata"]["name"] = f"awssm-secret-{suffix}"
+    docs.append(keys)
+    for store_doc in (docs[0], docs[2]):
+        es = external_secret(
+            "default",
+            f"from-{store_doc['metadata']['name']}",
+            secretStoreRef={"name": store_doc["metadata"]["name"]},
+            data=[{"secretKey": "v", "remoteRef": {"key": "seed/value"}}],
+        )
+        docs.append(es)
+    try:
+        for doc in docs:
+            applied.append(kube.apply(doc))
+        run_operator()
+        for store_doc in (docs[0], docs[2]):
+            target = f"from-{store_doc['metadata']['name']}"
+            wait_for(lambda t=target: value(kube, "default", t, "v") == "from-the-seed", 60, target)
+        # the role of the first example was assumed with the static keys, the second's through IRSA
+        assert {r["access_key_id"] for r in aws.requests("sts", "GetCallerIdentity")} == {
+            KEYS["access-key"]
+        }
+        exchanges = aws.requests("sts", "AssumeRoleWithWebIdentity")
+        assert exchanges
+        assert {r["status"] for r in exchanges} == {200}
+        assert ENV_KEY_ID  # the environment identity is not used by these stores
+    finally:
+        for doc in docs:
+            name = doc["metadata"]["name"]
+            if doc["kind"] == "Secret":
+                kube.core.delete_namespaced_secret(name, "default")
+            elif doc["kind"] == "ServiceAccount":
+                kube.core.delete_namespaced_service_account(name, "default")
+            else:
+                kube.custom.delete_namespaced_custom_object(
+                    "external-secrets.io", "v1", "default", doc["kind"].lower() + "s", name
+                )

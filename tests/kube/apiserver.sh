@@ -398,11 +398,15 @@ cmd_start() {
         --initial-cluster-state new \
         --unsafe-no-fsync
     wait_for etcd "$(pid_of "$d" etcd)" 30 curl -fsS "http://127.0.0.1:$etcd_port/health"
+    # Tests that need etcd itself (compacting it to make a watch expire) find it here.
+    printf 'http://127.0.0.1:%s\n' "$etcd_port" >"$d/etcd-url"
 
     # --insecure-port 0: 1.20 otherwise serves unauthenticated HTTP on 8080.
     # --endpoint-reconciler-type none: the `kubernetes` Service endpoints would otherwise be
     #   reconciled to the advertise address, which may not be a loopback one.
     # --cert-dir: where it would write self-signed certificates (default /var/run/kubernetes).
+    # --watch-cache=false: watches are served by etcd itself, so one older than etcd's last
+    #   compaction gets 410 Gone as on a busy cluster (the relist tests compact etcd to get it).
     launch "$d" kube-apiserver "$BIN/kube-apiserver" \
         --etcd-servers "http://127.0.0.1:$etcd_port" \
         --bind-address 127.0.0.1 \
@@ -420,7 +424,8 @@ cmd_start() {
         --service-account-key-file "$d/sa.pub" \
         --service-account-signing-key-file "$d/sa.key" \
         --service-cluster-ip-range 10.0.0.0/24 \
-        --profiling=false
+        --profiling=false \
+        --watch-cache=false
     local curl_admin=(curl -fsS --cacert "$d/ca.crt" --cert "$d/admin.crt" --key "$d/admin.key")
     wait_for kube-apiserver "$(pid_of "$d" kube-apiserver)" 90 "${curl_admin[@]}" "$server/readyz"
 

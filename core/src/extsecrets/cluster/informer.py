@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
-from kubernetes import watch
 from kubernetes.client.rest import ApiException
+from kubernetes.watch.watch import iter_resp_lines
 
 from extsecrets.cluster.port import ClusterError
 
@@ -55,7 +56,7 @@ class Informer:
         self._items: dict[tuple[str, str], dict[str, Any]] = {}
         self._lock = threading.Lock()
         self._stop = threading.Event()
-        self._watch: watch.Watch | None = None
+        self._response: Any = None
         self._thread: threading.Thread | None = None
         self.synced = threading.Event()
         #: how many times the informer listed (the first list, then every relist after a 410)
@@ -110,8 +111,10 @@ class Informer:
         """Stop watching. The thread may sit in a blocking read until the next event; it is a
         daemon thread and ends on its own, so this does not wait for it."""
         self._stop.set()
-        if self._watch is not None:
-            self._watch.stop()
+        response = self._response
+        if response is not None:
+            with contextlib.suppress(Exception):  # another thread is reading from it
+                response.close()  # unblocks the read
 
     def _selector_args(self) -> dict[str, Any]:
         return {"label_selector": self._selector} if self._selector else {}
@@ -133,6 +136,27 @@ class Informer:
         self.synced.set()
         return str((answer.get("metadata") or {}).get("resourceVersion") or "")
 
+    def _events(self, version: str) -> Iterator[dict[str, Any]]:
+        """One watch request from ``version``, event by event, as plain JSON. (The client's own
+        ``Watch.stream`` fails on an ERROR event when it does not build model objects.)"""
+        response = self._list(
+            watch=True,
+            resource_version=version,
+            timeout_seconds=self._watch_seconds,
+            allow_watch_bookmarks=True,
+            _preload_content=False,
+            **self._selector_args(),
+        )
+        self._response = response
+        try:
+            for line in iter_resp_lines(response):
+                if line:
+                    yield json.loads(line)
+        finally:
+            self._response = None
+            response.close()
+            response.release_conn()
+
     def _run(self) -> None:
         version = ""
         pause = 1.0
@@ -140,15 +164,7 @@ class Informer:
             try:
                 if not version:
                     version = self._relist()
-                self._watch = watch.Watch()
-                for event in self._watch.stream(
-                    self._list,
-                    resource_version=version,
-                    timeout_seconds=self._watch_seconds,
-                    allow_watch_bookmarks=True,
-                    deserialize=False,
-                    **self._selector_args(),
-                ):
+                for event in self._events(version):
                     if self._stop.is_set():
                         return
                     kind, obj = event.get("type"), event.get("object") or {}

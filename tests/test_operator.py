@@ -418,3 +418,21 @@ def test_the_seed_examples_sync(kube, aws, run_operator) -> None:
                 kube.custom.delete_namespaced_custom_object(
                     "external-secrets.io", "v1", "default", doc["kind"].lower() + "s", name
                 )
+
+
+def test_graceful_shutdown_hands_the_lease_back(kube, run_operator) -> None:
+    import time
+
+    from kubernetes import client as k8s
+
+    ns = kube.namespace()
+    lease = f"lease-{ns}"
+    operator = run_operator(
+        "--leader-elect", "--leader-election-namespace", ns, "--lease-name", lease
+    )
+    coordination = k8s.CoordinationV1Api(kube.api)
+    assert coordination.read_namespaced_lease(lease, ns).spec.holder_identity
+    started = time.monotonic()
+    assert operator.stop(signal.SIGTERM) == 0
+    assert time.monotonic() - started < 10
+    assert not coordination.read_namespaced_lease(lease, ns).spec.holder_identity

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
 import threading
@@ -56,7 +55,6 @@ class Informer:
         self._items: dict[tuple[str, str], dict[str, Any]] = {}
         self._lock = threading.Lock()
         self._stop = threading.Event()
-        self._response: Any = None
         self._thread: threading.Thread | None = None
         self.synced = threading.Event()
         #: how many times the informer listed (the first list, then every relist after a 410)
@@ -108,13 +106,10 @@ class Informer:
         return self
 
     def stop(self) -> None:
-        """Stop watching. The thread may sit in a blocking read until the next event; it is a
-        daemon thread and ends on its own, so this does not wait for it."""
+        """Stop watching. The thread may sit in a blocking read until the next event (closing
+        the response from here would block on the reader's lock); it is a daemon thread, gone
+        with the process, and it checks the flag after every event."""
         self._stop.set()
-        response = self._response
-        if response is not None:
-            with contextlib.suppress(Exception):  # another thread is reading from it
-                response.close()  # unblocks the read
 
     def _selector_args(self) -> dict[str, Any]:
         return {"label_selector": self._selector} if self._selector else {}
@@ -147,13 +142,11 @@ class Informer:
             _preload_content=False,
             **self._selector_args(),
         )
-        self._response = response
         try:
             for line in iter_resp_lines(response):
                 if line:
                     yield json.loads(line)
         finally:
-            self._response = None
             response.close()
             response.release_conn()
 

@@ -140,3 +140,22 @@ def test_namespace_defaults_to_default_for_duplicates_too() -> None:
         "SecretStore default/s: metadata.name: defined more than once: in <stdin> (document 1, "
         "line 1) and in <stdin> (document 2, line 5)\n"
     )
+
+
+def test_crds_and_manifests_print_the_deploy_files(extsecrets_cmd) -> None:
+    import yaml
+
+    crds = extsecrets_cmd("crds")
+    assert crds.returncode == 0, crds.stderr
+    names = {d["metadata"]["name"] for d in yaml.safe_load_all(crds.stdout) if d}
+    assert names == {
+        "secretstores.external-secrets.io",
+        "clustersecretstores.external-secrets.io",
+        "externalsecrets.external-secrets.io",
+        "ecrauthorizationtokens.generators.external-secrets.io",
+    }
+    everything = extsecrets_cmd("manifests")
+    kinds = [d["kind"] for d in yaml.safe_load_all(everything.stdout) if d]
+    assert kinds.count("CustomResourceDefinition") == 4
+    for kind in ("Namespace", "Deployment", "ServiceAccount", "ClusterRole", "RoleBinding"):
+        assert kind in kinds

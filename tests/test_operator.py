@@ -436,3 +436,65 @@ def test_graceful_shutdown_hands_the_lease_back(kube, run_operator) -> None:
     assert operator.stop(signal.SIGTERM) == 0
     assert time.monotonic() - started < 10
     assert not coordination.read_namespaced_lease(lease, ns).spec.holder_identity
+
+
+def test_the_shipped_rbac_is_enough(kube, aws, sm, run_operator, tmp_path) -> None:
+    """The operator runs as the ServiceAccount of deploy/rbac.yaml, with nothing more."""
+    from pathlib import Path
+
+    import yaml
+    from kubernetes import utils
+
+    deploy = Path(__file__).parent.parent / "deploy"
+    from kubernetes.client.rest import ApiException
+
+    try:
+        kube.core.create_namespace({"metadata": {"name": "extsecrets-system"}})
+    except ApiException as exc:  # already there from an earlier run on this server
+        if exc.status != 409:
+            raise
+    for doc in yaml.safe_load_all((deploy / "rbac.yaml").read_text()):
+        if doc:
+            try:
+                utils.create_from_dict(kube.api, doc)
+            except utils.FailToCreateError as exc:
+                if any(e.status != 409 for e in exc.api_exceptions):
+                    raise
+    token = kube.core.create_namespaced_service_account_token(
+        "extsecrets", "extsecrets-system", {"spec": {"expirationSeconds": 3600}}
+    ).status.token
+    admin = yaml.safe_load(Path(kube.kubeconfig).read_text())
+    config = {
+        "apiVersion": "v1",
+        "kind": "Config",
+        "clusters": admin["clusters"],
+        "users": [{"name": "extsecrets", "user": {"token": token}}],
+        "contexts": [
+            {
+                "name": "sa",
+                "context": {"cluster": admin["clusters"][0]["name"], "user": "extsecrets"},
+            }
+        ],
+        "current-context": "sa",
+    }
+    kubeconfig = tmp_path / "sa.kubeconfig"
+    kubeconfig.write_text(yaml.safe_dump(config))
+
+    ns = kube.namespace()
+    kube.apply(keys_secret(ns))
+    kube.apply(store(ns))
+    kube.apply(external_secret(ns))
+    operator = run_operator(
+        "--kubeconfig",
+        str(kubeconfig),
+        "--leader-elect",
+        "--leader-election-namespace",
+        "extsecrets-system",
+    )
+    wait_for(
+        lambda: value(kube, ns, "app", "password") == "s3cret-one",
+        60,
+        "a sync with the shipped RBAC",
+    )
+    assert "Forbidden" not in operator.logs()
+    assert "403" not in operator.logs()

@@ -127,6 +127,8 @@ def test_first_sync_refresh_and_repair(kube, aws, sm, run_operator) -> None:
     metrics = operator.scrape()
     assert f'externalsecret_sync_calls_total{{name="app",namespace="{ns}"}}' in metrics
     assert 'externalsecret_provider_api_calls_count{call="BatchGetSecretValue"' in metrics
+    ready = f'externalsecret_status_condition{{condition="Ready",name="app",namespace="{ns}",status="True"}} 1.0'
+    assert ready in metrics.splitlines()
     assert "s3cret-one" not in operator.logs()
     assert "s3cret-two" not in operator.logs()
 

@@ -127,6 +127,10 @@ def test_first_sync_refresh_and_repair(kube, aws, sm, run_operator) -> None:
     metrics = operator.scrape()
     assert f'externalsecret_sync_calls_total{{name="app",namespace="{ns}"}}' in metrics
     assert 'externalsecret_provider_api_calls_count{call="BatchGetSecretValue"' in metrics
+    # structured logs: one JSON object per line, no secret value
+    records = [json.loads(line) for line in operator.logs().splitlines() if line.strip()]
+    assert records
+    assert all({"time", "level", "logger", "message"} <= set(r) for r in records)
     ready = f'externalsecret_status_condition{{condition="Ready",name="app",namespace="{ns}",status="True"}} 1.0'
     assert ready in metrics.splitlines()
     assert "s3cret-one" not in operator.logs()
@@ -500,3 +504,17 @@ def test_the_shipped_rbac_is_enough(kube, aws, sm, run_operator, tmp_path) -> No
     )
     assert "Forbidden" not in operator.logs()
     assert "403" not in operator.logs()
+
+
+def test_namespace_flag_watches_one_namespace(kube, aws, sm, run_operator) -> None:
+    watched, other = kube.namespace("watched"), kube.namespace("other")
+    for ns in (watched, other):
+        kube.apply(keys_secret(ns))
+        kube.apply(store(ns))
+        kube.apply(external_secret(ns))
+    run_operator("--namespace", watched)
+    wait_for(
+        lambda: value(kube, watched, "app", "password") == "s3cret-one", 60, "the watched sync"
+    )
+    assert kube.secret(other, "app") is None
+    assert kube.ready(other, "app") is None

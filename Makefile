@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 DISTS := core plugins/aws_auth plugins/aws_secretsmanager plugins/aws_ssm plugins/aws_ecr
 STAMP := $(VENV)/.installed
 
-.PHONY: test lint unit quick install clean
+.PHONY: demo test lint unit quick install clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,10 @@ lint: $(STAMP)
 ## unit: the pytest suite (plugins loaded strictly: any plugin failure is fatal)
 unit: $(STAMP)
 	EXTSECRETS_STRICT_PLUGINS=1 $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+## demo: the whole flow against a local AWS emulator, no cloud account, no cluster
+demo: $(STAMP)
+	@$(BIN)/python examples/run_demo.py $(DEMO_ARGS)
 
 ## quick: the suite without the tests that need the real kube-apiserver (fast to iterate)
 quick: $(STAMP)

@@ -310,3 +310,35 @@ def manifests_command() -> None:
     """Print everything to deploy the operator: CRDs, namespace, RBAC, Deployment."""
     parts = [_deploy_file(n).strip() for n in ("crds.yaml", "deployment.yaml", "rbac.yaml")]
     click.echo("\n---\n".join(parts))
+
+
+@main.command()
+@click.option(
+    "-f",
+    "--filename",
+    "targets",
+    multiple=True,
+    required=True,
+    metavar="PATH",
+    help="A manifest file or folder (read recursively). Repeatable.",
+)
+@click.option("--show-values", is_flag=True, help="Print secret values instead of masking them.")
+def demo(targets: Sequence[str], show_values: bool) -> None:
+    """Sync the manifests like `render` and explain the result: the Secrets (values masked),
+    each ExternalSecret's Ready condition, and the calls made to the providers.
+
+    `make demo` runs this over examples/ against a local AWS emulator.
+    """
+    from extsecrets.demo import report
+
+    host = _load_plugins()
+    documents, broken = read_manifests(targets)
+    for err in broken:
+        click.echo(f"error: {err}", err=True)
+    bodies = [d.body for d in documents if is_kubernetes_object(d.body)]
+    rendered, _ = render_manifests(bodies, host)
+    for line in rendered.problems:
+        click.echo(line, err=True)
+    click.echo(report(rendered, host.api_calls(), show_values=show_values))
+    if broken or rendered.failures:
+        sys.exit(1)

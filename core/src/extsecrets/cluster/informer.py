@@ -17,6 +17,16 @@ __all__ = ["Change", "Informer", "raw_call"]
 
 log = logging.getLogger(__name__)
 
+
+class _NoBodies(logging.Filter):
+    """The client logs response bodies (Secret data) at DEBUG: never let them through."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno > logging.DEBUG
+
+
+logging.getLogger("kubernetes.client.rest").addFilter(_NoBodies())
+
 Change = Callable[[str, Mapping[str, Any] | None, Mapping[str, Any] | None], None]
 
 

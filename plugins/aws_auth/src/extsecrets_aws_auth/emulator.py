@@ -253,6 +253,9 @@ class EmulatorClient:
     def clear_requests(self) -> None:
         self._call("DELETE", "/_extsecrets/requests")
 
+    def reset_faults(self) -> None:
+        self._call("DELETE", "/_extsecrets/faults")
+
     def answer(
         self, service: str, operation: str, body: Any, *, count: int = 1, status: int = 200
     ) -> None:

@@ -1,0 +1,1 @@
+"""extsecrets-jsonfile: secrets kept in a JSON file (an example provider plugin)."""

@@ -86,6 +86,8 @@ def test_first_sync_refresh_and_repair(kube, aws, sm, run_operator) -> None:
     kube.apply(external_secret(ns, refreshInterval="2s"))
     operator = run_operator()
     wait_for(lambda: value(kube, ns, "app", "password") == "s3cret-one", 60, "the first sync")
+    # the status is written right after the Secret
+    wait_for(lambda: kube.ready(ns, "app"), 30, "the Ready condition")
     assert kube.ready(ns, "app") == ("True", "SecretSynced", "secret synced")
     secret = kube.secret(ns, "app")
     owner = secret.metadata.owner_references[0]

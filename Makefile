@@ -6,6 +6,9 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 DISTS := core plugins/aws_auth plugins/aws_secretsmanager plugins/aws_ssm plugins/aws_ecr
 STAMP := $(VENV)/.installed
+# The demo needs the distributions and the AWS emulator only, not the test tools: a lighter,
+# faster first install. A full install (STAMP) serves it too.
+DEMO_STAMP := $(VENV)/.installed-demo
 
 .PHONY: demo test lint unit quick install clean
 
@@ -16,6 +19,12 @@ $(BIN)/python:
 $(STAMP): $(BIN)/python pyproject.toml $(addsuffix /pyproject.toml,$(DISTS))
 	$(BIN)/python -m pip install --quiet $(foreach d,$(DISTS),-e '$(d)[test]')
 	touch $@
+
+$(DEMO_STAMP): $(BIN)/python pyproject.toml $(addsuffix /pyproject.toml,$(DISTS))
+	@if [ -f $(STAMP) ] && [ $(STAMP) -nt pyproject.toml ]; then touch $@; else \
+		echo "==> installing extsecrets and its AWS plugins into $(VENV) (first run only)"; \
+		$(BIN)/python -m pip install --quiet -e core -e 'plugins/aws_auth[emulator]' \
+			-e plugins/aws_secretsmanager -e plugins/aws_ssm -e plugins/aws_ecr && touch $@; fi
 
 install: $(STAMP)
 
@@ -31,7 +40,7 @@ unit: $(STAMP)
 	EXTSECRETS_STRICT_PLUGINS=1 $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 ## demo: the whole flow against a local AWS emulator, no cloud account, no cluster
-demo: $(STAMP)
+demo: $(DEMO_STAMP)
 	@$(BIN)/python examples/run_demo.py $(DEMO_ARGS)
 
 ## quick: the suite without the tests that need the real kube-apiserver (fast to iterate)

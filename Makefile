@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed
 # faster first install. A full install (STAMP) serves it too.
 DEMO_STAMP := $(VENV)/.installed-demo
 
-.PHONY: demo test lint unit quick install clean
+.PHONY: bench demo test lint unit quick install clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,10 @@ unit: $(STAMP)
 ## demo: the whole flow against a local AWS emulator, no cloud account, no cluster
 demo: $(DEMO_STAMP)
 	@$(BIN)/python examples/run_demo.py $(DEMO_ARGS)
+
+## bench: AWS calls, time and writes, extsecrets next to a model of ESO (bench/README.md)
+bench: $(STAMP)
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 ## quick: the suite without the tests that need the real kube-apiserver (fast to iterate)
 quick: $(STAMP)

@@ -66,6 +66,8 @@ class LocalCluster:
         self.events: list[RecordedEvent] = []
         #: uids this adapter made up for objects whose manifest had none
         self.assigned_uids: set[str] = set()
+        #: what reached this "API server": Secret writes, status writes, TokenRequests
+        self.counts: dict[str, int] = {"secret_writes": 0, "status_writes": 0, "token_requests": 0}
 
     @classmethod
     def from_documents(
@@ -196,6 +198,7 @@ class LocalCluster:
             raise ClusterError(f'serviceaccounts "{name}" not found')
         if self._issuer is None:
             self._issuer = TokenIssuer()
+        self.counts["token_requests"] += 1
         return self._issuer.issue(account, audiences, expiration_seconds)
 
     @property
@@ -219,6 +222,7 @@ class LocalCluster:
             managed_keys={field_manager: owned_keys & frozenset(secret.data)},
         )
         self._secrets[key] = stored
+        self.counts["secret_writes"] += 1
         return stored
 
     def update_secret(
@@ -246,6 +250,7 @@ class LocalCluster:
             secret, resource_version=self._next_version(), uid=current.uid, managed_keys=managed
         )
         self._secrets[key] = stored
+        self.counts["secret_writes"] += 1
         return stored
 
     def delete_secret(self, namespace: str, name: str, resource_version: str | None) -> None:
@@ -258,6 +263,7 @@ class LocalCluster:
 
     def write_status(self, es: ExternalSecret, status: ExternalSecretStatus) -> None:
         key = (es.metadata.namespace or "default", es.metadata.name)
+        self.counts["status_writes"] += 1
         self.statuses[key] = status
         if key in self._external_secrets:
             self._external_secrets[key] = attrs.evolve(self._external_secrets[key], status=status)

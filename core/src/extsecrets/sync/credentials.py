@@ -15,7 +15,7 @@ from collections.abc import Callable, Hashable
 
 from extsecrets.types import Credentials
 
-__all__ = ["CredentialCache"]
+__all__ = ["CredentialCache", "NoCredentialCache"]
 
 
 def _utcnow() -> dt.datetime:
@@ -62,3 +62,14 @@ class CredentialCache:
 
     def __len__(self) -> int:
         return len(self._entries)
+
+
+class NoCredentialCache(CredentialCache):
+    """Keeps nothing: every sync authenticates anew (how ESO builds credentials on each
+    reconcile; used by the benchmark's model of ESO)."""
+
+    def get(self, key: Hashable) -> Credentials | None:
+        return None
+
+    def put(self, key: Hashable, credentials: Credentials) -> None:
+        return None

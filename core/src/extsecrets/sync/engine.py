@@ -139,7 +139,10 @@ class Engine:
         self.workers = workers
         self.controller_class = controller_class
         self.flood_gate = flood_gate
-        self.credentials = credential_cache or CredentialCache(clock=clock)
+        # (not `or`: an empty cache is falsy)
+        self.credentials = (
+            credential_cache if credential_cache is not None else CredentialCache(clock=clock)
+        )
         self._clock = clock
 
     # --- the cycle ------------------------------------------------------------------------------

@@ -3,6 +3,7 @@ paginated calls, and the answer of a ``find`` from per-name outcomes."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
@@ -10,7 +11,15 @@ from extsecrets.errors import ExtSecretsError, NotFoundError, PermanentError, Pl
 from extsecrets.types import Credentials, SecretBytes, SecretMap
 from extsecrets_aws_auth.session import AWSSession
 
-__all__ = ["found_map", "pages", "session_from"]
+__all__ = ["ESO_CALL_PATTERN_ENV", "eso_call_pattern", "found_map", "pages", "session_from"]
+
+#: Benchmarks only: read one secret per call, as External Secrets Operator does, so its call
+#: pattern can be measured on the same machine (bench/). Never needed in production.
+ESO_CALL_PATTERN_ENV = "EXTSECRETS_BENCH_ESO_CALL_PATTERN"
+
+
+def eso_call_pattern() -> bool:
+    return os.environ.get(ESO_CALL_PATTERN_ENV, "") == "1"
 
 
 def session_from(credentials: Credentials | None, plugin: str) -> AWSSession:

@@ -44,7 +44,7 @@ from extsecrets.types import (
 )
 from extsecrets_aws_auth.errors import THROTTLING_CODES, classify, error_code
 from extsecrets_aws_auth.fallback import DeniedBatches
-from extsecrets_aws_auth.reads import found_map, pages
+from extsecrets_aws_auth.reads import eso_call_pattern, found_map, pages
 from extsecrets_aws_auth.session import AWSSession
 
 __all__ = ["BATCH_SIZE", "DENIED", "fetch"]
@@ -152,7 +152,7 @@ class Reader:
         todo = [n for n in dict.fromkeys(names) if n not in self.current]
         for start in range(0, len(todo), BATCH_SIZE):
             chunk = todo[start : start + BATCH_SIZE]
-            if not self._batch_allowed():
+            if not self._batch_allowed() or eso_call_pattern():
                 self._one_by_one(chunk)
                 continue
             try:

@@ -229,11 +229,17 @@ def test_cluster_store_conditions_deny_a_namespace(kube, aws, sm, run_operator) 
             "SecretSyncedError",
             "could not get secret data from provider",
         )
-        events = kube.core.list_namespaced_event(denied).items
-        assert any(
+        denial = (
             f'using cluster store "{name}" is not allowed from namespace "{denied}": denied by '
-            "spec.condition" in (e.message or "")
-            for e in events
+            "spec.condition"
+        )
+        # the event is recorded right after the status
+        wait_for(
+            lambda: any(
+                denial in (e.message or "") for e in kube.core.list_namespaced_event(denied).items
+            ),
+            30,
+            "the UpdateFailed event",
         )
         assert kube.secret(denied, "app") is None
     finally:

@@ -16,6 +16,7 @@ import random
 import threading
 import time
 from collections.abc import Callable, Hashable, Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from extsecrets.cluster.kube import KubeCluster
@@ -177,21 +178,26 @@ class Controller:
 
     def _sync(self, keys: list[Any]) -> None:
         now = self._clock()
-        due: list[ExternalSecret] = []
-        for _, namespace, name in keys:
+
+        def prepare(key: Any) -> ExternalSecret | None:
+            _, namespace, name = key
             raw = self.cluster.external_secrets.get(namespace, name)
             if raw is None:
-                continue
+                return None
             try:
-                es = self._prepare(raw, now)
+                return self._prepare(raw, now)
             except ExtSecretsError as exc:
                 log.warning(
                     "not synced", extra={"externalsecret": f"{namespace}/{name}", "error": str(exc)}
                 )
-                self._retry(("es", namespace, name))
-                continue
-            if es is not None:
-                due.append(es)
+                self._retry(key)
+                return None
+
+        # each may patch its finalizer first: several at once
+        with ThreadPoolExecutor(
+            self.engine.workers, thread_name_prefix="extsecrets-prepare"
+        ) as pool:
+            due = [es for es in pool.map(prepare, keys) if es is not None]
         if not due:
             return
         for result in self.engine.sync(due):

@@ -51,6 +51,8 @@ def api_client(kubeconfig: str | None) -> k8s.ApiClient:
         k8s_config.load_kube_config(config_file=path, client_configuration=configuration)
     else:
         k8s_config.load_incluster_config(client_configuration=configuration)
+    # writes go out several at once (one per engine worker), plus the watches
+    configuration.connection_pool_maxsize = 32
     return k8s.ApiClient(configuration)
 
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 
 import attrs
@@ -186,26 +187,28 @@ class Engine:
             plans,
         )
 
-        # 5. per ExternalSecret
-        results = []
-        for n, (es, entries) in enumerate(zip(items, plans, strict=True)):
-            outcomes: list[Outcome] = []
-            for i, entry in enumerate(entries):
-                outcomes.append(
-                    self._outcome(entry, subject_of.get((n, i)), group_of, fetched, generated, n, i)
-                )
+        # 5. per ExternalSecret: writes to the cluster, several at once (they are independent:
+        # each ExternalSecret has its own target; a shared one is a conflict, retried)
+        def finish(n: int) -> SyncResult:
+            es, entries = items[n], plans[n]
+            outcomes = [
+                self._outcome(entry, subject_of.get((n, i)), group_of, fetched, generated, n, i)
+                for i, entry in enumerate(entries)
+            ]
             try:
-                results.append(self._finish(es, entries, outcomes, generated, n, now))
+                return self._finish(es, entries, outcomes, generated, n, now)
             except Exception:
                 # A bug here must not cost the other ExternalSecrets their sync.
                 log.exception(
                     "internal error while syncing %s/%s", _namespace(es), es.metadata.name
                 )
                 error = ExtSecretsError("internal error in the sync engine; see the operator log")
-                results.append(
-                    self._failed(es, st.parse_status(es.status), now, error, st.NOT_UPDATED)
-                )
-        return results
+                return self._failed(es, st.parse_status(es.status), now, error, st.NOT_UPDATED)
+
+        if len(items) < 2 or self.workers < 2:
+            return [finish(n) for n in range(len(items))]
+        with ThreadPoolExecutor(self.workers, thread_name_prefix="extsecrets-write") as pool:
+            return list(pool.map(finish, range(len(items))))
 
     # --- credentials ------------------------------------------------------------------------------
 

@@ -14,7 +14,9 @@ import json
 import os
 import platform
 import random
+import subprocess
 import sys
+import tempfile
 import time
 from collections import Counter
 from pathlib import Path
@@ -26,7 +28,7 @@ from extsecrets.cluster.local import LocalCluster
 from extsecrets.plugins import PluginHost
 from extsecrets.sync.credentials import NoCredentialCache
 from extsecrets.sync.engine import Engine
-from extsecrets_aws_auth.emulator import Emulator, EmulatorClient
+from extsecrets_aws_auth.emulator import EmulatorClient
 from extsecrets_aws_auth.reads import ESO_CALL_PATTERN_ENV
 
 HERE = Path(__file__).parent
@@ -37,6 +39,35 @@ TARGETS = {
     "W2": {"ssm": 50},
     "W4": {"secret_writes": 0},
 }
+
+
+class _EmulatorProcess:
+    """The AWS emulator in a process of its own, as a real server would be (in this process it
+    would compete with the engine for the interpreter)."""
+
+    def __init__(self) -> None:
+        self._folder = tempfile.TemporaryDirectory()
+        url_file = Path(self._folder.name) / "url"
+        self._process = subprocess.Popen(
+            [sys.executable, "-m", "extsecrets_aws_auth.emulator", "--url-file", str(url_file)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 60
+        while not (url_file.exists() and url_file.read_text()):
+            if self._process.poll() is not None or time.monotonic() > deadline:
+                raise SystemExit("the AWS emulator did not start")
+            time.sleep(0.1)
+        self.url = url_file.read_text().strip()
+
+    def stop(self) -> None:
+        self._process.terminate()
+        self._process.wait(timeout=30)
+        self._folder.cleanup()
+
+
+def start_emulator() -> _EmulatorProcess:
+    return _EmulatorProcess()
 
 
 def log(text: str) -> None:
@@ -267,11 +298,16 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--smoke", action="store_true", help="tiny sizes, to check the harness")
     parser.add_argument("--out", default=str(HERE / "results"), help="folder for results.md/json")
+    parser.add_argument(
+        "--w5",
+        default="100,1000,5000",
+        help="ExternalSecret counts of W5, comma separated (W1's count is reused, not rerun)",
+    )
     args = parser.parse_args(argv)
     for name in list(os.environ):
         if name.startswith("AWS_"):
             del os.environ[name]
-    emulator = Emulator().start()
+    emulator = start_emulator()
     aws = EmulatorClient(emulator.url)
     os.environ.update(
         {
@@ -284,20 +320,12 @@ def main(argv: list[str] | None = None) -> int:
     sizes = (
         {"W1": (10, 3, 5), "W2": (10, 3, 5), "W5": [5, 10]}
         if args.smoke
-        else {"W1": (1000, 3, 500), "W2": (1000, 3, 500), "W5": [100, 1000, 5000]}
+        else {
+            "W1": (1000, 3, 500),
+            "W2": (1000, 3, 500),
+            "W5": [int(n) for n in args.w5.split(",") if n],
+        }
     )
-    try:
-        results = [
-            workload("W1", "SecretsManager", *sizes["W1"], aws, refreshes=2),
-            workload("W2", "ParameterStore", *sizes["W2"], aws),
-        ]
-        distinct = sizes["W1"][2]
-        for n in sizes["W5"]:
-            if n == sizes["W1"][0]:
-                continue  # W1 itself is that point of the curve
-            results.append(workload(f"W5 ({n})", "SecretsManager", n, 3, distinct, aws))
-    finally:
-        emulator.stop()
     meta = {
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.system()}",
         "python": platform.python_version(),
@@ -306,10 +334,29 @@ def main(argv: list[str] | None = None) -> int:
     }
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    (out / "results.json").write_text(json.dumps({"meta": meta, "results": results}, indent=2))
-    table = markdown(results, meta)
-    (out / "results.md").write_text(table)
-    print(table)
+    results: list[dict[str, Any]] = []
+
+    def save() -> str:
+        # after every workload, so a long run interrupted keeps what it measured
+        (out / "results.json").write_text(json.dumps({"meta": meta, "results": results}, indent=2))
+        table = markdown(results, meta)
+        (out / "results.md").write_text(table)
+        return table
+
+    try:
+        results.append(workload("W1", "SecretsManager", *sizes["W1"], aws, refreshes=2))
+        save()
+        results.append(workload("W2", "ParameterStore", *sizes["W2"], aws))
+        save()
+        distinct = sizes["W1"][2]
+        for n in sizes["W5"]:
+            if n == sizes["W1"][0]:
+                continue  # W1 itself is that point of the curve
+            results.append(workload(f"W5 ({n})", "SecretsManager", n, 3, distinct, aws))
+            save()
+    finally:
+        emulator.stop()
+    print(save())
     return 0
 
 

@@ -299,6 +299,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--smoke", action="store_true", help="tiny sizes, to check the harness")
     parser.add_argument("--out", default=str(HERE / "results"), help="folder for results.md/json")
     parser.add_argument(
+        "--only-w5", action="store_true", help="run W5 alone (long sizes, in a folder of its own)"
+    )
+    parser.add_argument(
         "--w5",
         default="100,1000,5000",
         help="ExternalSecret counts of W5, comma separated (W1's count is reused, not rerun)",
@@ -344,10 +347,11 @@ def main(argv: list[str] | None = None) -> int:
         return table
 
     try:
-        results.append(workload("W1", "SecretsManager", *sizes["W1"], aws, refreshes=2))
-        save()
-        results.append(workload("W2", "ParameterStore", *sizes["W2"], aws))
-        save()
+        if not args.only_w5:
+            results.append(workload("W1", "SecretsManager", *sizes["W1"], aws, refreshes=2))
+            save()
+            results.append(workload("W2", "ParameterStore", *sizes["W2"], aws))
+            save()
         distinct = sizes["W1"][2]
         for n in sizes["W5"]:
             if n == sizes["W1"][0]:

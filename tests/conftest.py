@@ -13,11 +13,9 @@ HERE = Path(__file__).parent
 TEST_DISTS = HERE / "plugin_dists"
 
 
-@pytest.fixture(scope="session")
-def test_plugins_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The test plugin distributions, really installed (with pip) into a folder of their own,
-    so they are only visible to the commands that put that folder on their path."""
-    target = tmp_path_factory.mktemp("plugins")
+def install_into(target: Path, *dists: Path) -> None:
+    """Install distributions from their source folders with pip into ``target`` alone, so
+    they are visible only to code that puts that folder on its path."""
     subprocess.run(
         [
             sys.executable,
@@ -31,9 +29,19 @@ def test_plugins_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
             "--no-index",
             "--target",
             str(target),
-            *(str(d) for d in sorted(TEST_DISTS.iterdir()) if (d / "pyproject.toml").exists()),
+            *(str(d) for d in dists),
         ],
         check=True,
+    )
+
+
+@pytest.fixture(scope="session")
+def test_plugins_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The test plugin distributions, really installed (with pip) into a folder of their own,
+    so they are only visible to the commands that put that folder on their path."""
+    target = tmp_path_factory.mktemp("plugins")
+    install_into(
+        target, *(d for d in sorted(TEST_DISTS.iterdir()) if (d / "pyproject.toml").exists())
     )
     return target
 
@@ -69,23 +77,7 @@ FAKE_PROVIDER = HERE / "fake_provider"
 def fake_plugin_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The fake provider distribution, installed with pip into a folder of its own."""
     target = tmp_path_factory.mktemp("fake-plugin")
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "install",
-            "--quiet",
-            "--disable-pip-version-check",
-            "--no-deps",
-            "--no-build-isolation",
-            "--no-index",
-            "--target",
-            str(target),
-            str(FAKE_PROVIDER),
-        ],
-        check=True,
-    )
+    install_into(target, FAKE_PROVIDER)
     return target
 
 

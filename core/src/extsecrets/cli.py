@@ -7,17 +7,30 @@ import logging
 import sys
 from collections.abc import Sequence
 from importlib import resources
+from typing import Any
 
 import click
 import yaml
 
 from extsecrets import __version__
+from extsecrets.cluster.local import LocalCluster
 from extsecrets.errors import PluginError
 from extsecrets.manifests import is_kubernetes_object, read_manifests
 from extsecrets.model import CheckedObject, Problem, check_document
 from extsecrets.plugins import PluginHost, PluginInfo
+from extsecrets.render import Rendered, secret_manifest, status_entry
 from extsecrets.render import render as render_manifests
-from extsecrets.render import secret_manifest, status_entry
+
+#: the -f option of every command that reads manifests
+manifest_paths = click.option(
+    "-f",
+    "--filename",
+    "targets",
+    multiple=True,
+    required=True,
+    metavar="PATH",
+    help="A manifest file, a folder (read recursively) or - for stdin. Repeatable.",
+)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -73,15 +86,7 @@ def _serves(info: PluginInfo) -> str:
 
 
 @main.command()
-@click.option(
-    "-f",
-    "--filename",
-    "targets",
-    multiple=True,
-    required=True,
-    metavar="PATH",
-    help="A manifest file, a folder (read recursively) or - for stdin. Repeatable.",
-)
+@manifest_paths
 def validate(targets: Sequence[str]) -> None:
     """Check manifests with the admission rules only; no provider is called.
 
@@ -126,15 +131,7 @@ def validate(targets: Sequence[str]) -> None:
 
 
 @main.command()
-@click.option(
-    "-f",
-    "--filename",
-    "targets",
-    multiple=True,
-    required=True,
-    metavar="PATH",
-    help="A manifest file, a folder (read recursively) or - for stdin. Repeatable.",
-)
+@manifest_paths
 @click.option(
     "-o",
     "--output",
@@ -166,13 +163,7 @@ def render(targets: Sequence[str], output: str, show_status: bool, plugin_timeou
     exits 1 when any ExternalSecret failed, 2 when a file could not be read or parsed.
     """
     host = _load_plugins()
-    documents, broken = read_manifests(targets)
-    for err in broken:
-        click.echo(f"error: {err}", err=True)
-    bodies = [d.body for d in documents if is_kubernetes_object(d.body)]
-    rendered, cluster = render_manifests(bodies, host, plugin_timeout=plugin_timeout)
-    for line in rendered.problems:
-        click.echo(line, err=True)
+    broken, rendered, cluster = _render(targets, host, plugin_timeout)
     for line in rendered.failures:
         click.echo(line, err=True)
 
@@ -295,6 +286,20 @@ def run(
     operator.run()
 
 
+def _render(
+    targets: Sequence[str], host: PluginHost, plugin_timeout: float
+) -> tuple[list[Any], Rendered, LocalCluster]:
+    """Read the manifests (unreadable files and problems reported on stderr) and sync them."""
+    documents, broken = read_manifests(targets)
+    for err in broken:
+        click.echo(f"error: {err}", err=True)
+    bodies = [d.body for d in documents if is_kubernetes_object(d.body)]
+    rendered, cluster = render_manifests(bodies, host, plugin_timeout=plugin_timeout)
+    for line in rendered.problems:
+        click.echo(line, err=True)
+    return list(broken), rendered, cluster
+
+
 def _deploy_file(name: str) -> str:
     return resources.files("extsecrets").joinpath("deploy", name).read_text(encoding="utf-8")
 
@@ -313,15 +318,7 @@ def manifests_command() -> None:
 
 
 @main.command()
-@click.option(
-    "-f",
-    "--filename",
-    "targets",
-    multiple=True,
-    required=True,
-    metavar="PATH",
-    help="A manifest file or folder (read recursively). Repeatable.",
-)
+@manifest_paths
 @click.option("--show-values", is_flag=True, help="Print secret values instead of masking them.")
 def demo(targets: Sequence[str], show_values: bool) -> None:
     """Sync the manifests like `render` and explain the result: the Secrets (values masked),
@@ -332,13 +329,7 @@ def demo(targets: Sequence[str], show_values: bool) -> None:
     from extsecrets.demo import report
 
     host = _load_plugins()
-    documents, broken = read_manifests(targets)
-    for err in broken:
-        click.echo(f"error: {err}", err=True)
-    bodies = [d.body for d in documents if is_kubernetes_object(d.body)]
-    rendered, _ = render_manifests(bodies, host)
-    for line in rendered.problems:
-        click.echo(line, err=True)
+    broken, rendered, _ = _render(targets, host, 60.0)
     click.echo(report(rendered, host.api_calls(), show_values=show_values))
     if broken or rendered.failures:
         sys.exit(1)

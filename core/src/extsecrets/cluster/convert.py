@@ -12,7 +12,13 @@ from extsecrets.cluster.objects import OwnerReference, SecretObject
 from extsecrets.model import Problem
 from extsecrets.types import FrozenMap
 
-__all__ = ["managed_keys", "secret_from_dict", "secret_to_dict", "str_map"]
+__all__ = [
+    "compact_managed_fields",
+    "managed_keys",
+    "secret_from_dict",
+    "secret_to_dict",
+    "str_map",
+]
 
 
 def str_map(value: Any) -> dict[str, str]:
@@ -112,3 +118,16 @@ def secret_to_dict(secret: SecretObject) -> dict[str, Any]:
 
 def rfc3339(value: dt.datetime) -> str:
     return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def compact_managed_fields(doc: dict[str, Any]) -> dict[str, Any]:
+    """``doc`` with only what :func:`managed_keys` reads of its ``managedFields`` (the manager
+    and its ``f:data`` keys): a cache of many Secrets then holds a fraction of the bytes."""
+    meta = doc.get("metadata")
+    if not isinstance(meta, dict) or "managedFields" not in meta:
+        return doc
+    meta["managedFields"] = [
+        {"manager": manager, "fieldsV1": {"f:data": {f"f:{k}": {} for k in sorted(keys)}}}
+        for manager, keys in managed_keys(meta).items()
+    ]
+    return doc

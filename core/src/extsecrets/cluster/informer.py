@@ -11,6 +11,7 @@ from typing import Any
 from kubernetes.client.rest import ApiException
 from kubernetes.watch.watch import iter_resp_lines
 
+from extsecrets.cluster.index import LabelIndex
 from extsecrets.cluster.port import ClusterError
 
 __all__ = ["Change", "Informer", "raw_call"]
@@ -53,6 +54,8 @@ class Informer:
         kind: str,
         label_selector: str | None = None,
         on_change: Change | None = None,
+        transform: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+        index_labels: bool = False,
         watch_seconds: int = 240,
     ) -> None:
         self.name = name
@@ -61,6 +64,9 @@ class Informer:
         self._kind = kind
         self._selector = label_selector
         self._on_change = on_change
+        self._transform = transform or _drop_managed_fields
+        #: names by label, kept when ``index_labels`` (see :meth:`matching`)
+        self._labels = LabelIndex() if index_labels else None
         self._watch_seconds = watch_seconds
         self._items: dict[tuple[str, str], dict[str, Any]] = {}
         self._lock = threading.Lock()
@@ -80,6 +86,15 @@ class Informer:
         with self._lock:
             return list(self._items.values())
 
+    def matching(self, namespace: str, labels: Mapping[str, str]) -> list[dict[str, Any]]:
+        """Cached objects of ``namespace`` carrying every label of ``labels``, by name."""
+        if self._labels is None:
+            raise TypeError(f"informer {self.name} keeps no label index")
+        names = self._labels.names(namespace, labels)
+        with self._lock:
+            found = (self._items.get((namespace, n)) for n in names)
+            return [obj for obj in found if obj is not None]
+
     def put(self, obj: Mapping[str, Any]) -> None:
         """Record an object just written (newer resourceVersions only)."""
         self._apply("MODIFIED", dict(obj))
@@ -87,8 +102,11 @@ class Informer:
     def forget(self, namespace: str, name: str) -> None:
         with self._lock:
             self._items.pop((namespace, name), None)
+            if self._labels is not None:
+                self._labels.record(namespace, name, None)
 
     def _apply(self, kind: str, obj: dict[str, Any]) -> None:
+        obj = self._transform(obj)
         obj.setdefault("apiVersion", self._api_version)
         obj.setdefault("kind", self._kind)
         key = _key(obj)
@@ -102,6 +120,9 @@ class Informer:
                     return
                 self._items[key] = obj
                 new = obj
+            if self._labels is not None:
+                meta = (new.get("metadata") or {}) if new is not None else None
+                self._labels.record(*key, None if meta is None else meta.get("labels") or {})
         if self._on_change is not None and (old is not None or new is not None):
             try:
                 self._on_change(kind, old, new)
@@ -194,6 +215,15 @@ class Informer:
                 self._stop.wait(pause)
                 pause = min(pause * 2, 30.0)
                 version = ""
+
+
+def _drop_managed_fields(obj: dict[str, Any]) -> dict[str, Any]:
+    """The default transform: ``managedFields`` are often the larger part of an object and the
+    engine does not read them (Secrets keep the part it does: see ``compact_managed_fields``)."""
+    meta = obj.get("metadata")
+    if isinstance(meta, dict):
+        meta.pop("managedFields", None)
+    return obj
 
 
 def _older(candidate: Mapping[str, Any], current: Mapping[str, Any]) -> bool:

@@ -23,7 +23,14 @@ from typing import Any
 from kubernetes import client as k8s
 from kubernetes.client.rest import ApiException
 
-from extsecrets.cluster.convert import rfc3339, secret_from_dict, secret_to_dict, str_map
+from extsecrets.cluster.convert import (
+    compact_managed_fields,
+    rfc3339,
+    secret_from_dict,
+    secret_to_dict,
+    str_map,
+)
+from extsecrets.cluster.events import EventSender
 from extsecrets.cluster.informer import Change, Informer, raw_call
 from extsecrets.cluster.objects import (
     EventType,
@@ -127,11 +134,14 @@ class KubeCluster:
             kind="Secret",
             label_selector=f"{MANAGED_LABEL}=true",
             on_change=hooks.get("Secret"),
+            transform=compact_managed_fields,
+            index_labels=True,
         )
         self.namespaces = Informer(
             "namespaces", self.core.list_namespace, api_version="v1", kind="Namespace"
         )
         self.token_requests = 0
+        self.events = EventSender(self._post_event)
 
     def _custom_list(self, group: str, version: str, plural: str) -> Callable[..., Any]:
         if self.namespace:
@@ -163,6 +173,7 @@ class KubeCluster:
     def stop(self) -> None:
         for informer in self.informers:
             informer.stop()
+        self.events.flush(timeout=5.0)
 
     # --- checked models -----------------------------------------------------------------------
 
@@ -205,8 +216,12 @@ class KubeCluster:
         found = self._usable(informer.get(namespace, name) if informer else None)
         return found if isinstance(found, Generator) else None
 
-    def get_secret(self, namespace: str, name: str) -> SecretObject | None:
+    def get_secret(
+        self, namespace: str, name: str, *, managed_only: bool = False
+    ) -> SecretObject | None:
         raw = self.managed_secrets.get(namespace, name)
+        if raw is None and managed_only:
+            return None
         if raw is None:
             try:
                 raw = raw_call(self.core.read_namespaced_secret, name, namespace)
@@ -219,15 +234,10 @@ class KubeCluster:
         return secret_from_dict(raw, namespace, name)[0]
 
     def list_secrets(self, namespace: str, labels: Mapping[str, str]) -> Sequence[SecretObject]:
-        out = []
-        for raw in self.managed_secrets.items():
-            meta = raw.get("metadata") or {}
-            have = meta.get("labels") or {}
-            if meta.get("namespace") == namespace and all(
-                have.get(k) == v for k, v in labels.items()
-            ):
-                out.append(secret_from_dict(raw, namespace, str(meta.get("name")))[0])
-        return out
+        return [
+            secret_from_dict(raw, namespace, str((raw.get("metadata") or {}).get("name")))[0]
+            for raw in self.managed_secrets.matching(namespace, labels)
+        ]
 
     def get_service_account(self, namespace: str, name: str) -> ServiceAccountObject | None:
         try:
@@ -400,8 +410,11 @@ class KubeCluster:
             "count": 1,
             "reportingComponent": COMPONENT,
         }
+        self.events.send(namespace, body)
+
+    def _post_event(self, namespace: str, body: Mapping[str, Any]) -> None:
         try:
-            self.core.create_namespaced_event(namespace, body)
+            raw_call(self.core.create_namespaced_event, namespace, body)
         except ApiException as exc:
             log.warning("event not recorded: %s", _api_message(exc))
 

@@ -17,6 +17,7 @@ from typing import Any
 import attrs
 
 from extsecrets.cluster.convert import secret_from_dict, str_map
+from extsecrets.cluster.index import LabelIndex
 from extsecrets.cluster.objects import (
     EventType,
     ExternalSecretStatus,
@@ -58,6 +59,7 @@ class LocalCluster:
         self._checked: dict[ObjectId, CheckedObject] = {}
         self._external_secrets: dict[tuple[str, str], ExternalSecret] = {}
         self._secrets: dict[tuple[str, str], SecretObject] = {}
+        self._secret_labels = LabelIndex()
         self._accounts: dict[tuple[str, str], ServiceAccountObject] = {}
         self._namespaces: dict[str, NamespaceObject] = {}
         self.statuses: dict[tuple[str, str], ExternalSecretStatus] = {}
@@ -112,8 +114,8 @@ class LocalCluster:
                 self._checked[ident] = checked
             else:
                 uid = str(meta.get("uid") or self._uid(ident))
-                self._secrets[(ns, ident.name)] = attrs.evolve(
-                    secret, resource_version=self._next_version(), uid=uid
+                self._store_secret(
+                    attrs.evolve(secret, resource_version=self._next_version(), uid=uid)
                 )
         elif kind == "ServiceAccount":
             self._accounts[(ns, ident.name)] = ServiceAccountObject(
@@ -172,15 +174,14 @@ class LocalCluster:
         assert generator is None or isinstance(generator, Generator)
         return generator
 
-    def get_secret(self, namespace: str, name: str) -> SecretObject | None:
+    def get_secret(
+        self, namespace: str, name: str, *, managed_only: bool = False
+    ) -> SecretObject | None:
         return self._secrets.get((namespace, name))
 
     def list_secrets(self, namespace: str, labels: Mapping[str, str]) -> Sequence[SecretObject]:
-        return [
-            s
-            for (ns, _), s in sorted(self._secrets.items())
-            if ns == namespace and all(s.labels.get(k) == v for k, v in labels.items())
-        ]
+        names = self._secret_labels.names(namespace, labels)
+        return [self._secrets[(namespace, n)] for n in names if (namespace, n) in self._secrets]
 
     def get_service_account(self, namespace: str, name: str) -> ServiceAccountObject | None:
         return self._accounts.get((namespace, name))
@@ -221,7 +222,7 @@ class LocalCluster:
             uid=str(uuid.uuid4()),
             managed_keys={field_manager: owned_keys & frozenset(secret.data)},
         )
-        self._secrets[key] = stored
+        self._store_secret(stored)
         self.counts["secret_writes"] += 1
         return stored
 
@@ -249,7 +250,7 @@ class LocalCluster:
         stored = attrs.evolve(
             secret, resource_version=self._next_version(), uid=current.uid, managed_keys=managed
         )
-        self._secrets[key] = stored
+        self._store_secret(stored)
         self.counts["secret_writes"] += 1
         return stored
 
@@ -260,6 +261,11 @@ class LocalCluster:
         if resource_version is not None and resource_version != current.resource_version:
             raise ConflictError(f'secrets "{name}" has changed since it was read')
         del self._secrets[(namespace, name)]
+        self._secret_labels.record(namespace, name, None)
+
+    def _store_secret(self, secret: SecretObject) -> None:
+        self._secrets[(secret.namespace, secret.name)] = secret
+        self._secret_labels.record(secret.namespace, secret.name, secret.labels)
 
     def write_status(self, es: ExternalSecret, status: ExternalSecretStatus) -> None:
         key = (es.metadata.namespace or "default", es.metadata.name)

@@ -54,7 +54,14 @@ class Cluster(Protocol):
 
     def get_generator(self, kind: str, namespace: str, name: str) -> Generator | None: ...
 
-    def get_secret(self, namespace: str, name: str) -> SecretObject | None: ...
+    def get_secret(
+        self, namespace: str, name: str, *, managed_only: bool = False
+    ) -> SecretObject | None:
+        """The Secret ``namespace/name``. With ``managed_only`` an adapter may answer from what
+        it knows of the Secrets extsecrets manages, without asking the API server: ``None`` then
+        means "no managed Secret", and a create made on that answer may meet a
+        :class:`ConflictError` (the Secret exists, unmanaged)."""
+        ...
 
     def list_secrets(self, namespace: str, labels: Mapping[str, str]) -> Sequence[SecretObject]:
         """Secrets of ``namespace`` carrying every one of ``labels``."""

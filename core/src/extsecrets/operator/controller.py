@@ -219,8 +219,9 @@ class Controller:
         if FINALIZER not in finalizers:
             self.cluster.set_finalizers(raw, [*finalizers, FINALIZER])
         status = parse_status(raw.get("status"))
-        target = self.cluster.get_secret(namespace, target_name(es))
-        if refresh_due(es, status, now) or not target_valid(es, target):
+        if refresh_due(es, status, now):
+            return es
+        if not target_valid(es, self.cluster.get_secret(namespace, target_name(es))):
             return es
         self._schedule_refresh(("es", namespace, name), es, status, now)
         return None

@@ -470,7 +470,12 @@ class Engine:
         policy = es.spec.target.creation_policy
         manager = field_manager(es)
         for attempt in range(_WRITE_ATTEMPTS):
-            existing = self.cluster.get_secret(ns, name)
+            # Owner targets are managed Secrets: the first attempt trusts the adapter's cache of
+            # them (a first sync then costs no read); a Secret that exists unmanaged makes the
+            # create conflict and the next attempt reads it from the API server.
+            existing = self.cluster.get_secret(
+                ns, name, managed_only=attempt == 0 and policy == "Owner"
+            )
             if existing is None and policy == "Merge":
                 return self._succeeded(
                     es, old, now, st.ReadyState(True, *st.MISSING), None, refresh

@@ -238,7 +238,10 @@ def run_operator(
     finally:
         operator.terminate()
         operator.wait(timeout=60)
-    peak_kib = int(next(line.split()[1] for line in status.splitlines() if "VmHWM" in line))
+
+    def kib(field: str) -> int:
+        return int(next(line.split()[1] for line in status.splitlines() if field in line))
+
     # the operator is stopped: what it sent is all in
     writes = api_writes(kube) - writes_before
     calls = Counter(f"{r['service']}:{r['operation']}" for r in aws.requests())
@@ -246,7 +249,8 @@ def run_operator(
         "ready": ready,
         "seconds": round(elapsed, 1),
         "all_ready": ready == count,
-        "peak_rss_mib": round(peak_kib / 1024, 1),
+        "peak_rss_mib": round(kib("VmHWM") / 1024, 1),
+        "rss_mib_when_all_ready": round(kib("VmRSS") / 1024, 1),
         "operator_cpu_seconds": round(cpu, 1),
         "aws_calls": sum(calls.values()),
         "aws_by_operation": dict(sorted(calls.items())),

@@ -371,6 +371,62 @@ def test_a_watch_that_expires_lists_again(kube, kube_server) -> None:
         informer.stop()
 
 
+def _list_requests(kube, resource: str) -> int:
+    """LIST requests the API server has answered for ``resource`` (its own metrics)."""
+    host = kube.api.configuration.host
+    text = kube.api.rest_client.pool_manager.request("GET", f"{host}/metrics").data.decode()
+    return sum(
+        int(float(line.rsplit(" ", 1)[1]))
+        for line in text.splitlines()
+        if line.startswith("apiserver_request_total{")
+        and 'verb="LIST"' in line
+        and f'resource="{resource}"' in line
+    )
+
+
+def test_an_informer_lists_in_pages_and_answers_label_queries(kube, monkeypatch) -> None:
+    from functools import partial
+
+    from extsecrets.cluster import informer as informer_module
+    from extsecrets.cluster.informer import Informer
+
+    monkeypatch.setattr(informer_module, "LIST_PAGE", 2)
+    ns = kube.namespace()
+    for i in range(5):
+        labels = {"created-by": "a" if i % 2 else "b", "other": "x"}
+        kube.core.create_namespaced_config_map(
+            ns, {"metadata": {"name": f"c{i}", "labels": labels}}
+        )
+    before = _list_requests(kube, "configmaps")
+    informer = Informer(
+        "configmaps",
+        partial(kube.core.list_namespaced_config_map, ns),
+        api_version="v1",
+        kind="ConfigMap",
+        label_selector="other=x",  # not the namespace's kube-root-ca.crt
+        index_label="created-by",
+    ).start()
+    try:
+        assert informer.synced.wait(30)
+        assert len(informer) == 5
+        assert _list_requests(kube, "configmaps") - before == 3  # 2 + 2 + 1
+        by_label = informer.matching(ns, {"created-by": "a", "other": "x"})
+        assert [o["metadata"]["name"] for o in by_label] == ["c1", "c3"]
+        kube.core.patch_namespaced_config_map(
+            "c1", ns, {"metadata": {"labels": {"created-by": "b"}}}
+        )
+        wait_for(
+            lambda: (
+                [o["metadata"]["name"] for o in informer.matching(ns, {"created-by": "a"})]
+                == ["c3"]
+            ),
+            30,
+            "the relabelled object to leave the index",
+        )
+    finally:
+        informer.stop()
+
+
 def test_the_seed_examples_sync(kube, aws, run_operator) -> None:
     """The seed page's stores, verbatim (they live in namespace default), through the operator."""
     import yaml

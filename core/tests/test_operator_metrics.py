@@ -39,3 +39,13 @@ def test_eso_metric_names() -> None:
         'externalsecret_provider_api_calls_count{call="BatchGetSecretValue",'
         'provider="AWS/SecretsManager",status="success"} 3.0' in lines
     )
+
+
+def test_a_deleted_external_secret_leaves_no_series() -> None:
+    metrics = OperatorMetrics(PluginHost.from_plugins({"c": Counting()}))
+    metrics.synced("app", "gone", ok=False, ready="False")
+    metrics.synced("app", "kept", ok=True, ready="True")
+    metrics.forget("app", "gone")
+    text = generate_latest(metrics.registry).decode()
+    assert 'name="gone"' not in text
+    assert 'externalsecret_sync_calls_total{name="kept",namespace="app"} 1.0' in text

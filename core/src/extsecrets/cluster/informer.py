@@ -6,7 +6,7 @@ import json
 import logging
 import threading
 from collections.abc import Callable, Iterator, Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
 from kubernetes.client.rest import ApiException
 from kubernetes.watch.watch import iter_resp_lines
@@ -27,6 +27,9 @@ class _NoBodies(logging.Filter):
 
 
 logging.getLogger("kubernetes.client.rest").addFilter(_NoBodies())
+
+#: objects per page of a list
+LIST_PAGE = 500
 
 Change = Callable[[str, Mapping[str, Any] | None, Mapping[str, Any] | None], None]
 
@@ -55,7 +58,7 @@ class Informer:
         label_selector: str | None = None,
         on_change: Change | None = None,
         transform: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
-        index_labels: bool = False,
+        index_label: str | None = None,
         watch_seconds: int = 240,
     ) -> None:
         self.name = name
@@ -65,10 +68,10 @@ class Informer:
         self._selector = label_selector
         self._on_change = on_change
         self._transform = transform or _drop_managed_fields
-        #: names by label, kept when ``index_labels`` (see :meth:`matching`)
-        self._labels = LabelIndex() if index_labels else None
+        #: names by the value of one label (see :meth:`matching`)
+        self._labels = LabelIndex(index_label) if index_label else None
         self._watch_seconds = watch_seconds
-        self._items: dict[tuple[str, str], dict[str, Any]] = {}
+        self._items: dict[tuple[str, str], _Stored] = {}
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -77,23 +80,36 @@ class Informer:
         self.lists = 0
 
     # --- the cache --------------------------------------------------------------------------------
+    # Objects are kept as compact JSON: a parsed object takes several times its size in Python
+    # objects, and an operator caches two objects per ExternalSecret. Each read parses a fresh
+    # copy (tens of microseconds), which callers may also change freely.
 
     def get(self, namespace: str, name: str) -> dict[str, Any] | None:
         with self._lock:
-            return self._items.get((namespace, name))
+            stored = self._items.get((namespace, name))
+        return None if stored is None else _decode(stored)
 
     def items(self) -> list[dict[str, Any]]:
         with self._lock:
-            return list(self._items.values())
+            stored = list(self._items.values())
+        return [_decode(s) for s in stored]
 
     def matching(self, namespace: str, labels: Mapping[str, str]) -> list[dict[str, Any]]:
-        """Cached objects of ``namespace`` carrying every label of ``labels``, by name."""
-        if self._labels is None:
-            raise TypeError(f"informer {self.name} keeps no label index")
-        names = self._labels.names(namespace, labels)
+        """Cached objects of ``namespace`` carrying every label of ``labels``, by name; from the
+        index when ``labels`` has the indexed label, else by a scan."""
+        if self._labels is not None and self._labels.label in labels:
+            names = self._labels.names(namespace, labels[self._labels.label])
+            with self._lock:
+                found = [self._items.get((namespace, n)) for n in names]
+        else:
+            with self._lock:
+                found = [v for (ns, _), v in sorted(self._items.items()) if ns == namespace]
+        objects = (_decode(s) for s in found if s is not None)
+        return [o for o in objects if _has_labels(o, labels)]
+
+    def __len__(self) -> int:
         with self._lock:
-            found = (self._items.get((namespace, n)) for n in names)
-            return [obj for obj in found if obj is not None]
+            return len(self._items)
 
     def put(self, obj: Mapping[str, Any]) -> None:
         """Record an object just written (newer resourceVersions only)."""
@@ -110,20 +126,21 @@ class Informer:
         obj.setdefault("apiVersion", self._api_version)
         obj.setdefault("kind", self._kind)
         key = _key(obj)
+        stored = _Stored(_version(obj), _encode(obj))
         with self._lock:
-            old = self._items.get(key)
+            previous = self._items.get(key)
             if kind == "DELETED":
                 self._items.pop(key, None)
-                new = None
             else:
-                if old is not None and _older(obj, old):
+                if previous is not None and _older(stored.version, previous.version):
                     return
-                self._items[key] = obj
-                new = obj
+                self._items[key] = stored
             if self._labels is not None:
-                meta = (new.get("metadata") or {}) if new is not None else None
-                self._labels.record(*key, None if meta is None else meta.get("labels") or {})
-        if self._on_change is not None and (old is not None or new is not None):
+                meta = obj.get("metadata") or {}
+                self._labels.record(*key, None if kind == "DELETED" else meta.get("labels") or {})
+        new = None if kind == "DELETED" else obj
+        if self._on_change is not None and (previous is not None or new is not None):
+            old = None if previous is None else _decode(previous)
             try:
                 self._on_change(kind, old, new)
             except Exception:
@@ -146,21 +163,30 @@ class Informer:
         return {"label_selector": self._selector} if self._selector else {}
 
     def _relist(self) -> str:
-        answer = raw_call(self._list, **self._selector_args())
+        """List everything in pages of ``LIST_PAGE`` (as client-go's reflector does): a single
+        answer with every ExternalSecret would be parsed all at once, the largest moment of the
+        operator's memory. Objects gone since the last list are reported deleted."""
+        seen: set[tuple[str, str]] = set()
+        token: str | None = None
+        while True:
+            page = {"limit": LIST_PAGE, **({"_continue": token} if token else {})}
+            answer = raw_call(self._list, **self._selector_args(), **page)
+            for item in answer.get("items") or []:
+                item.setdefault("apiVersion", self._api_version)
+                item.setdefault("kind", self._kind)
+                seen.add(_key(item))
+                self._apply("ADDED", item)
+            meta = answer.get("metadata") or {}
+            token = meta.get("continue")
+            if not token:
+                break
         self.lists += 1
-        fresh = {}
-        for item in answer.get("items") or []:
-            item.setdefault("apiVersion", self._api_version)
-            item.setdefault("kind", self._kind)
-            fresh[_key(item)] = item
         with self._lock:
-            gone = [v for k, v in self._items.items() if k not in fresh]
+            gone = [_decode(v) for k, v in self._items.items() if k not in seen]
         for obj in gone:
             self._apply("DELETED", obj)
-        for obj in fresh.values():
-            self._apply("ADDED", obj)
         self.synced.set()
-        return str((answer.get("metadata") or {}).get("resourceVersion") or "")
+        return str(meta.get("resourceVersion") or "")
 
     def _events(self, version: str) -> Iterator[dict[str, Any]]:
         """One watch request from ``version``, event by event, as plain JSON. (The client's own
@@ -226,11 +252,32 @@ def _drop_managed_fields(obj: dict[str, Any]) -> dict[str, Any]:
     return obj
 
 
-def _older(candidate: Mapping[str, Any], current: Mapping[str, Any]) -> bool:
+class _Stored(NamedTuple):
+    version: str
+    json: bytes
+
+
+def _has_labels(obj: Mapping[str, Any], labels: Mapping[str, str]) -> bool:
+    have = (obj.get("metadata") or {}).get("labels") or {}
+    return all(have.get(k) == v for k, v in labels.items())
+
+
+def _encode(obj: Mapping[str, Any]) -> bytes:
+    return json.dumps(obj, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def _decode(stored: _Stored) -> dict[str, Any]:
+    obj: dict[str, Any] = json.loads(stored.json)
+    return obj
+
+
+def _version(obj: Mapping[str, Any]) -> str:
+    return str((obj.get("metadata") or {}).get("resourceVersion") or "")
+
+
+def _older(candidate: str, current: str) -> bool:
     """resourceVersions are opaque, but etcd's are integers: compare when both are."""
-    a = (candidate.get("metadata") or {}).get("resourceVersion")
-    b = (current.get("metadata") or {}).get("resourceVersion")
     try:
-        return int(str(a)) < int(str(b))
+        return int(candidate) < int(current)
     except ValueError:
         return False

@@ -42,6 +42,7 @@ from extsecrets.model import (
     SecretStore,
     check_document,
 )
+from extsecrets.sync.target import CREATED_BY_LABEL
 
 __all__ = ["LocalCluster"]
 
@@ -59,7 +60,7 @@ class LocalCluster:
         self._checked: dict[ObjectId, CheckedObject] = {}
         self._external_secrets: dict[tuple[str, str], ExternalSecret] = {}
         self._secrets: dict[tuple[str, str], SecretObject] = {}
-        self._secret_labels = LabelIndex()
+        self._created_by = LabelIndex(CREATED_BY_LABEL)
         self._accounts: dict[tuple[str, str], ServiceAccountObject] = {}
         self._namespaces: dict[str, NamespaceObject] = {}
         self.statuses: dict[tuple[str, str], ExternalSecretStatus] = {}
@@ -180,8 +181,12 @@ class LocalCluster:
         return self._secrets.get((namespace, name))
 
     def list_secrets(self, namespace: str, labels: Mapping[str, str]) -> Sequence[SecretObject]:
-        names = self._secret_labels.names(namespace, labels)
-        return [self._secrets[(namespace, n)] for n in names if (namespace, n) in self._secrets]
+        if CREATED_BY_LABEL in labels:
+            names = self._created_by.names(namespace, labels[CREATED_BY_LABEL])
+            found = [self._secrets[(namespace, n)] for n in names]
+        else:
+            found = [s for (ns, _), s in sorted(self._secrets.items()) if ns == namespace]
+        return [s for s in found if all(s.labels.get(k) == v for k, v in labels.items())]
 
     def get_service_account(self, namespace: str, name: str) -> ServiceAccountObject | None:
         return self._accounts.get((namespace, name))
@@ -261,11 +266,11 @@ class LocalCluster:
         if resource_version is not None and resource_version != current.resource_version:
             raise ConflictError(f'secrets "{name}" has changed since it was read')
         del self._secrets[(namespace, name)]
-        self._secret_labels.record(namespace, name, None)
+        self._created_by.record(namespace, name, None)
 
     def _store_secret(self, secret: SecretObject) -> None:
         self._secrets[(secret.namespace, secret.name)] = secret
-        self._secret_labels.record(secret.namespace, secret.name, secret.labels)
+        self._created_by.record(secret.namespace, secret.name, secret.labels)
 
     def write_status(self, es: ExternalSecret, status: ExternalSecretStatus) -> None:
         key = (es.metadata.namespace or "default", es.metadata.name)

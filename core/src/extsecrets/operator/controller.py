@@ -71,6 +71,8 @@ class Controller:
         self._clock = clock
         self.scheduler = Scheduler()
         self._failures: dict[Hashable, int] = {}
+        # Secret -> ExternalSecrets writing it and back, for those with a spec.target.name
+        # other than their own name
         self._targets: dict[tuple[str, str], set[tuple[str, str]]] = {}
         self._target_of: dict[tuple[str, str], tuple[str, str]] = {}
         self._index_lock = threading.Lock()
@@ -109,6 +111,9 @@ class Controller:
         where = (str(meta.get("namespace")), str(meta.get("name")))
         with self._index_lock:
             owners = list(self._targets.get(where, ()))
+            # an ExternalSecret without a target name writes the Secret of its own name
+            if where not in self._target_of:
+                owners.append(where)
         for owner in owners:
             self.scheduler.schedule(("es", *owner))
 
@@ -131,20 +136,28 @@ class Controller:
             self.scheduler.schedule(key)
 
     def _index(self, es: tuple[str, str], target: tuple[str, str]) -> None:
+        """Remember which Secret ``es`` writes when it is not the one of its own name (the
+        usual case costs no memory: see :meth:`on_secret`)."""
         with self._index_lock:
             previous = self._target_of.get(es)
-            if previous == target:
+            if previous == target or (previous is None and target == es):
                 return
-            if previous is not None:
-                self._targets.get(previous, set()).discard(es)
-            self._target_of[es] = target
-            self._targets.setdefault(target, set()).add(es)
+            self._unindex_locked(es)
+            if target != es:
+                self._target_of[es] = target
+                self._targets.setdefault(target, set()).add(es)
 
     def _unindex(self, es: tuple[str, str]) -> None:
         with self._index_lock:
-            previous = self._target_of.pop(es, None)
-            if previous is not None:
-                self._targets.get(previous, set()).discard(es)
+            self._unindex_locked(es)
+
+    def _unindex_locked(self, es: tuple[str, str]) -> None:
+        previous = self._target_of.pop(es, None)
+        if previous is not None:
+            owners = self._targets.get(previous, set())
+            owners.discard(es)
+            if not owners:
+                self._targets.pop(previous, None)
 
     # --- the loop ---------------------------------------------------------------------------------
 

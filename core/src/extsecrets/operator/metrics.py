@@ -44,8 +44,10 @@ class OperatorMetrics(Collector):
             self._ready[key] = ready
 
     def forget(self, namespace: str, name: str) -> None:
+        """A deleted ExternalSecret's series go, as ESO removes them."""
         with self._lock:
-            self._ready.pop((name, namespace), None)
+            for series in (self._syncs, self._errors, self._ready):
+                series.pop((name, namespace), None)
 
     def collect(self) -> Iterator[Metric]:
         with self._lock:

@@ -46,6 +46,7 @@ from extsecrets_aws_auth.emulator import EmulatorClient  # noqa: E402
 GROUP, VERSION = "external-secrets.io", "v1"
 FINALIZER = "externalsecrets.external-secrets.io/externalsecret-cleanup"
 WRITE_VERBS = ("POST", "PUT", "PATCH", "DELETE")
+#: extra `extsecrets run` options, to try settings (the defaults are what is measured)
 OPERATOR_ARGS = os.environ.get("W3_OPERATOR_ARGS", "").split()
 
 
@@ -334,6 +335,8 @@ def main(argv: list[str] | None = None) -> int:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "EXTSECRETS_"))}
         env.update(
             {
+                # as the shipped Deployment sets it (deploy/deployment.yaml)
+                "MALLOC_ARENA_MAX": "2",
                 "AWS_SECRETSMANAGER_ENDPOINT": emulator.url,
                 "AWS_STS_ENDPOINT": emulator.url,
                 "AWS_EC2_METADATA_DISABLED": "true",

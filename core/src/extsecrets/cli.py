@@ -195,9 +195,9 @@ def render(targets: Sequence[str], output: str, show_status: bool, plugin_timeou
 @click.option(
     "--concurrency",
     type=click.IntRange(min=1),
-    default=8,
+    default=16,
     show_default=True,
-    help="Plugin calls run at once.",
+    help="Plugin calls and Kubernetes writes run at once.",
 )
 @click.option(
     "--batch-size",

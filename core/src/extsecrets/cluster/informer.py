@@ -12,6 +12,7 @@ from kubernetes.client.rest import ApiException
 from kubernetes.watch.watch import iter_resp_lines
 
 from extsecrets.cluster.index import LabelIndex
+from extsecrets.cluster.packing import CompactJSON
 from extsecrets.cluster.port import ClusterError
 
 __all__ = ["Change", "Informer", "raw_call"]
@@ -72,6 +73,7 @@ class Informer:
         self._labels = LabelIndex(index_label) if index_label else None
         self._watch_seconds = watch_seconds
         self._items: dict[tuple[str, str], _Stored] = {}
+        self._packing = CompactJSON()
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -80,19 +82,18 @@ class Informer:
         self.lists = 0
 
     # --- the cache --------------------------------------------------------------------------------
-    # Objects are kept as compact JSON: a parsed object takes several times its size in Python
-    # objects, and an operator caches two objects per ExternalSecret. Each read parses a fresh
-    # copy (tens of microseconds), which callers may also change freely.
+    # Objects are kept packed (extsecrets.cluster.packing): each read unpacks a fresh copy
+    # (tens of microseconds), which callers may also change freely.
 
     def get(self, namespace: str, name: str) -> dict[str, Any] | None:
         with self._lock:
             stored = self._items.get((namespace, name))
-        return None if stored is None else _decode(stored)
+        return None if stored is None else self._decode(stored)
 
     def items(self) -> list[dict[str, Any]]:
         with self._lock:
             stored = list(self._items.values())
-        return [_decode(s) for s in stored]
+        return [self._decode(s) for s in stored]
 
     def matching(self, namespace: str, labels: Mapping[str, str]) -> list[dict[str, Any]]:
         """Cached objects of ``namespace`` carrying every label of ``labels``, by name; from the
@@ -104,8 +105,11 @@ class Informer:
         else:
             with self._lock:
                 found = [v for (ns, _), v in sorted(self._items.items()) if ns == namespace]
-        objects = (_decode(s) for s in found if s is not None)
+        objects = (self._decode(s) for s in found if s is not None)
         return [o for o in objects if _has_labels(o, labels)]
+
+    def _decode(self, stored: _Stored) -> dict[str, Any]:
+        return self._packing.unpack(stored.packed)
 
     def __len__(self) -> int:
         with self._lock:
@@ -126,7 +130,7 @@ class Informer:
         obj.setdefault("apiVersion", self._api_version)
         obj.setdefault("kind", self._kind)
         key = _key(obj)
-        stored = _Stored(_version(obj), _encode(obj))
+        stored = _Stored(_version(obj), self._packing.pack(obj))
         with self._lock:
             previous = self._items.get(key)
             if kind == "DELETED":
@@ -140,7 +144,7 @@ class Informer:
                 self._labels.record(*key, None if kind == "DELETED" else meta.get("labels") or {})
         new = None if kind == "DELETED" else obj
         if self._on_change is not None and (previous is not None or new is not None):
-            old = None if previous is None else _decode(previous)
+            old = None if previous is None else self._decode(previous)
             try:
                 self._on_change(kind, old, new)
             except Exception:
@@ -182,7 +186,7 @@ class Informer:
                 break
         self.lists += 1
         with self._lock:
-            gone = [_decode(v) for k, v in self._items.items() if k not in seen]
+            gone = [self._decode(v) for k, v in self._items.items() if k not in seen]
         for obj in gone:
             self._apply("DELETED", obj)
         self.synced.set()
@@ -254,21 +258,12 @@ def _drop_managed_fields(obj: dict[str, Any]) -> dict[str, Any]:
 
 class _Stored(NamedTuple):
     version: str
-    json: bytes
+    packed: bytes
 
 
 def _has_labels(obj: Mapping[str, Any], labels: Mapping[str, str]) -> bool:
     have = (obj.get("metadata") or {}).get("labels") or {}
     return all(have.get(k) == v for k, v in labels.items())
-
-
-def _encode(obj: Mapping[str, Any]) -> bytes:
-    return json.dumps(obj, separators=(",", ":"), ensure_ascii=False).encode()
-
-
-def _decode(stored: _Stored) -> dict[str, Any]:
-    obj: dict[str, Any] = json.loads(stored.json)
-    return obj
 
 
 def _version(obj: Mapping[str, Any]) -> str:

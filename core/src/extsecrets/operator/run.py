@@ -32,7 +32,7 @@ log = logging.getLogger(__name__)
 class Options:
     kubeconfig: str | None = None
     namespace: str | None = None
-    concurrency: int = 8
+    concurrency: int = 16
     batch_size: int = 500
     metrics_addr: str = ":8080"
     health_addr: str = ":8081"

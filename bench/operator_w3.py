@@ -21,6 +21,7 @@ import argparse
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -307,9 +308,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--externalsecrets", type=int, default=10000)
     parser.add_argument("--distinct", type=int, default=500)
     parser.add_argument("--timeout", type=float, default=900, help="extsecrets column")
-    parser.add_argument("--eso-timeout", type=float, default=300, help="ESO model column")
+    parser.add_argument("--eso-timeout", type=float, default=900, help="ESO model column")
     parser.add_argument(
         "--columns", default="extsecrets,eso-model,floor", help="comma-separated columns to run"
+    )
+    parser.add_argument(
+        "--kubeconfig", help="use this API server instead of starting tests/kube/apiserver.sh"
     )
     parser.add_argument("--out", default=str(HERE / "results"))
     args = parser.parse_args(argv)
@@ -318,7 +322,12 @@ def main(argv: list[str] | None = None) -> int:
     work = Path(tempfile.mkdtemp(prefix="extsecrets-w3-"))
     script = ROOT / "tests" / "kube" / "apiserver.sh"
     emulator = start_emulator()
-    subprocess.run(["bash", str(script), "start", str(work)], check=True, stdout=subprocess.DEVNULL)
+    if args.kubeconfig:
+        shutil.copy(args.kubeconfig, work / "kubeconfig")
+    else:
+        subprocess.run(
+            ["bash", str(script), "start", str(work)], check=True, stdout=subprocess.DEVNULL
+        )
     try:
         kube = Kube(str(work / "kubeconfig"))
         install_crds(kube.api)
@@ -358,9 +367,10 @@ def main(argv: list[str] | None = None) -> int:
         ours = results.get("extsecrets")
         return 0 if ours is None or ours["all_ready"] else 1
     finally:
-        subprocess.run(
-            ["bash", str(script), "stop", str(work)], check=False, stdout=subprocess.DEVNULL
-        )
+        if not args.kubeconfig:
+            subprocess.run(
+                ["bash", str(script), "stop", str(work)], check=False, stdout=subprocess.DEVNULL
+            )
         emulator.stop()
 
 

@@ -233,7 +233,9 @@ def _row(label: str, measure: str, ours: Any, model: Any, target: str) -> str:
     return f"| {label} | {measure} | {ours} | {model} | {times} | {target} |"
 
 
-def markdown(results: list[dict[str, Any]], meta: dict[str, Any]) -> str:
+def markdown(
+    results: list[dict[str, Any]], meta: dict[str, Any], w3: dict[str, Any] | None = None
+) -> str:
     lines = [
         f"Machine: {meta['machine']}; Python {meta['python']}; {meta['date']}.",
         "",
@@ -291,7 +293,55 @@ def markdown(results: list[dict[str, Any]], meta: dict[str, Any]) -> str:
                 ]
             ):
                 lines.append(_row(w4 if i == 0 else "", measure, a, b, tgt))
+    if w3 is not None:
+        lines += w3_rows(w3)
     return "\n".join(lines) + "\n"
+
+
+def w3_rows(w3: dict[str, Any]) -> list[str]:
+    """W3's rows, from bench/operator_w3.py's w3.json."""
+    ours, model, floor = w3.get("extsecrets") or {}, w3.get("eso-model") or {}, w3.get("floor")
+    count = w3["externalsecrets"]
+
+    def seconds(column: dict[str, Any]) -> str:
+        if not column:
+            return "not run"
+        if column["all_ready"]:
+            return str(column["seconds"])
+        return f"> {column['seconds']} ({column['ready']} of {count} Ready, stopped)"
+
+    label = f"W3: first sync of {count} ES through the operator into the API server"
+    rows = [
+        ("seconds to all Ready", seconds(ours), seconds(model), "≤ 30"),
+        (
+            "peak RSS of the operator, MiB",
+            ours.get("peak_rss_mib"),
+            model.get("peak_rss_mib"),
+            "≤ 150",
+        ),
+        (
+            "operator CPU seconds",
+            ours.get("operator_cpu_seconds"),
+            model.get("operator_cpu_seconds"),
+            "",
+        ),
+        ("AWS calls", ours.get("aws_calls"), model.get("aws_calls"), ""),
+        ("API server writes", ours.get("api_writes"), model.get("api_writes"), ""),
+    ]
+    # a model column stopped early holds partial counts: no ratios then
+    complete = bool(model.get("all_ready"))
+    out = []
+    for i, (measure, a, b, target) in enumerate(rows):
+        times = ratio(float(b), float(a)) if complete and a and b else ""
+        if b is not None and not complete and measure != "seconds to all Ready":
+            b = f"{b} (when stopped)"
+        out.append(f"| {label if i == 0 else ''} | {measure} | {a} | {b} | {times} | {target} |")
+    if floor:
+        out.append(
+            f"| | floor: the same first-sync writes by a plain client, no operator, seconds"
+            f" | {floor['seconds']} | | | |"
+        )
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -306,7 +356,21 @@ def main(argv: list[str] | None = None) -> int:
         default="100,1000,5000",
         help="ExternalSecret counts of W5, comma separated (W1's count is reused, not rerun)",
     )
+    parser.add_argument(
+        "--table-only",
+        action="store_true",
+        help="only write results.md again from results.json and w3.json",
+    )
     args = parser.parse_args(argv)
+    if args.table_only:
+        out = Path(args.out)
+        saved = json.loads((out / "results.json").read_text())
+        w3_file = out / "w3.json"
+        w3 = json.loads(w3_file.read_text()) if w3_file.exists() else None
+        table = markdown(saved["results"], saved["meta"], w3)
+        (out / "results.md").write_text(table)
+        print(table)
+        return 0
     for name in list(os.environ):
         if name.startswith("AWS_"):
             del os.environ[name]
@@ -342,7 +406,9 @@ def main(argv: list[str] | None = None) -> int:
     def save() -> str:
         # after every workload, so a long run interrupted keeps what it measured
         (out / "results.json").write_text(json.dumps({"meta": meta, "results": results}, indent=2))
-        table = markdown(results, meta)
+        w3_file = out / "w3.json"
+        w3 = json.loads(w3_file.read_text()) if w3_file.exists() and not args.smoke else None
+        table = markdown(results, meta, w3)
         (out / "results.md").write_text(table)
         return table
 

@@ -4,7 +4,9 @@ engine out; recorded requests read back."""
 from __future__ import annotations
 
 import base64
+import contextlib
 import datetime as dt
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +15,7 @@ import yaml
 from extsecrets.cluster.local import LocalCluster
 from extsecrets.plugins import PluginHost
 from extsecrets.sync.engine import Engine
+from extsecrets.testing.conformance import ProviderConformance
 
 ENV_KEY_ID = "AKIAENVIRONMENT00001"
 SEED = Path(__file__).parent / "fixtures" / "seed"
@@ -124,3 +127,31 @@ def external_secret(name: str, namespace: str = "app", **spec: Any) -> dict[str,
         "metadata": {"name": name, "namespace": namespace},
         "spec": {"secretStoreRef": {"name": "s"}, **spec},
     }
+
+
+class AWSProviderConformance(ProviderConformance):
+    """What the AWS service plugins' conformance classes share: a region, static keys that
+    cannot be read, and throttling of the one operation that reads values (``throttle``)."""
+
+    throttle: tuple[str, str] = ("", "")  # (service, operation)
+    aws: Any
+
+    def store_config(self) -> dict[str, Any]:
+        return {"region": "eu-central-1"}
+
+    def failing_auth_config(self) -> dict[str, Any]:
+        missing = {"name": "no-such-secret", "key": "k"}
+        return {
+            "region": "eu-central-1",
+            "auth": {
+                "secretRef": {"accessKeyIDSecretRef": missing, "secretAccessKeySecretRef": missing}
+            },
+        }
+
+    @contextlib.contextmanager
+    def throttled(self) -> Iterator[None]:
+        self.aws.fail(*self.throttle, "ThrottlingException", count=-1)
+        try:
+            yield
+        finally:
+            self.aws.reset_faults()

@@ -9,6 +9,7 @@ a secret value; plugins sanitise provider messages before raising.
 from __future__ import annotations
 
 import copy
+import logging
 import re
 
 __all__ = [
@@ -20,6 +21,7 @@ __all__ = [
     "PluginError",
     "ReferentAuthError",
     "TemporaryError",
+    "drop_debug_records",
     "sanitize",
     "with_context",
 ]
@@ -40,6 +42,21 @@ def sanitize(message: str) -> str:
     for pattern, replacement in _SENSITIVE:
         message = pattern.sub(replacement, message)
     return message
+
+
+class _NoDebug(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno > logging.DEBUG
+
+
+def drop_debug_records(*loggers: str) -> None:
+    """Drop the DEBUG records of these loggers whatever the logging set-up: client libraries
+    log request and response bodies (secret values) at DEBUG, and turning debug logs on must
+    never leak a secret."""
+    for name in loggers:
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, _NoDebug) for f in logger.filters):
+            logger.addFilter(_NoDebug())
 
 
 class ExtSecretsError(Exception):

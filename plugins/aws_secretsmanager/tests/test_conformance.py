@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from aws_kit import client
-
-from extsecrets.testing.conformance import ProviderConformance
+from aws_kit import AWSProviderConformance, client
 
 
-class TestSecretsManagerConformance(ProviderConformance):
+class TestSecretsManagerConformance(AWSProviderConformance):
+    throttle = ("secretsmanager", "BatchGetSecretValue")
     entry_point = "aws-secretsmanager"
     provider = "aws"
     service = "SecretsManager"
@@ -23,9 +20,6 @@ class TestSecretsManagerConformance(ProviderConformance):
         self.aws = aws
         self.sm = client(aws, "secretsmanager")
 
-    def store_config(self) -> dict[str, Any]:
-        return {"region": "eu-central-1"}
-
     def seed(self, key: str, value: str | bytes, version: str | None = None) -> str | None:
         payload = {"SecretBinary": value} if isinstance(value, bytes) else {"SecretString": value}
         try:
@@ -35,20 +29,3 @@ class TestSecretsManagerConformance(ProviderConformance):
         if version is None:
             return None
         return "uuid/" + self.sm.describe_secret(SecretId=key)["VersionIdsToStages"].popitem()[0]
-
-    def failing_auth_config(self) -> dict[str, Any]:
-        missing = {"name": "no-such-secret", "key": "k"}
-        return {
-            "region": "eu-central-1",
-            "auth": {
-                "secretRef": {"accessKeyIDSecretRef": missing, "secretAccessKeySecretRef": missing}
-            },
-        }
-
-    @contextlib.contextmanager
-    def throttled(self) -> Iterator[None]:
-        self.aws.fail("secretsmanager", "BatchGetSecretValue", "ThrottlingException", count=-1)
-        try:
-            yield
-        finally:
-            self.aws.reset_faults()

@@ -14,6 +14,7 @@ from extsecrets.types import FrozenMap
 
 __all__ = [
     "compact_managed_fields",
+    "parse_rfc3339",
     "managed_keys",
     "secret_from_dict",
     "secret_to_dict",
@@ -118,6 +119,19 @@ def secret_to_dict(secret: SecretObject) -> dict[str, Any]:
 
 def rfc3339(value: dt.datetime) -> str:
     return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_rfc3339(value: Any) -> dt.datetime | None:
+    """A Kubernetes timestamp (``2026-01-02T03:04:05Z``, with or without fraction) as an aware
+    datetime; a datetime YAML already parsed passes (naive ones are UTC); else ``None``."""
+    if isinstance(value, dt.datetime):
+        return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+    if isinstance(value, str) and value:
+        try:
+            return dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+    return None
 
 
 def compact_managed_fields(doc: dict[str, Any]) -> dict[str, Any]:

@@ -14,20 +14,15 @@ from kubernetes.watch.watch import iter_resp_lines
 from extsecrets.cluster.index import LabelIndex
 from extsecrets.cluster.packing import CompactJSON
 from extsecrets.cluster.port import ClusterError
+from extsecrets.errors import drop_debug_records
 
 __all__ = ["Change", "Informer", "raw_call"]
 
 log = logging.getLogger(__name__)
 
 
-class _NoBodies(logging.Filter):
-    """The client logs response bodies (Secret data) at DEBUG: never let them through."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return record.levelno > logging.DEBUG
-
-
-logging.getLogger("kubernetes.client.rest").addFilter(_NoBodies())
+# the client logs response bodies (Secret data) at DEBUG
+drop_debug_records("kubernetes.client.rest")
 
 #: objects per page of a list
 LIST_PAGE = 500

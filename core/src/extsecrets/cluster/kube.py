@@ -25,6 +25,7 @@ from kubernetes.client.rest import ApiException
 
 from extsecrets.cluster.convert import (
     compact_managed_fields,
+    parse_rfc3339,
     rfc3339,
     secret_from_dict,
     secret_to_dict,
@@ -277,9 +278,9 @@ class KubeCluster:
             message = _api_message(exc)
             raise ClusterError(message) from None
         status = answer.get("status") or {}
-        expires = dt.datetime.fromisoformat(
-            str(status["expirationTimestamp"]).replace("Z", "+00:00")
-        )
+        expires = parse_rfc3339(status.get("expirationTimestamp"))
+        if expires is None:
+            raise ClusterError("the TokenRequest answer has no expirationTimestamp")
         return ServiceAccountToken(str(status["token"]), expires)
 
     # --- writes -------------------------------------------------------------------------------

@@ -17,6 +17,8 @@ from typing import Any
 from kubernetes import client as k8s
 from kubernetes.client.rest import ApiException
 
+from extsecrets.cluster.convert import parse_rfc3339
+
 __all__ = ["LeaderElector"]
 
 log = logging.getLogger(__name__)
@@ -28,14 +30,6 @@ def _now() -> dt.datetime:
 
 def _micro(value: dt.datetime) -> str:
     return value.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def _parse(value: Any) -> dt.datetime | None:
-    if value is None:
-        return None
-    if isinstance(value, dt.datetime):
-        return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
-    return dt.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
 
 
 class LeaderElector:
@@ -90,13 +84,13 @@ class LeaderElector:
                 raise
         spec = lease.spec
         holder = spec.holder_identity or ""
-        renewed = _parse(spec.renew_time)
+        renewed = parse_rfc3339(spec.renew_time)
         duration = spec.lease_duration_seconds or self.lease_duration
         held_by_other = holder not in ("", self.identity)
         if held_by_other and renewed and renewed + dt.timedelta(seconds=duration) > now:
             return False
         transitions = (spec.lease_transitions or 0) + (0 if holder == self.identity else 1)
-        acquired = _parse(spec.acquire_time) if holder == self.identity else now
+        acquired = parse_rfc3339(spec.acquire_time) if holder == self.identity else now
         body = {
             "metadata": {"resourceVersion": lease.metadata.resource_version},
             "spec": self._body(now, acquired or now, transitions),

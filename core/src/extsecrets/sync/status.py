@@ -10,6 +10,7 @@ from typing import Any, Literal
 
 import attrs
 
+from extsecrets.cluster.convert import parse_rfc3339
 from extsecrets.cluster.objects import Condition, ExternalSecretStatus
 from extsecrets.model import ExternalSecret
 
@@ -57,17 +58,6 @@ def synced_resource_version(es: ExternalSecret) -> str:
     return f"{meta.generation or 0}-{hashlib.sha3_224(text.encode()).hexdigest()}"
 
 
-def _time(value: Any) -> dt.datetime | None:
-    if isinstance(value, dt.datetime):
-        return value
-    if isinstance(value, str) and value:
-        try:
-            return dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
-            return None
-    return None
-
-
 def parse_status(raw: Any) -> ExternalSecretStatus:
     """The status an ExternalSecret carries (a manifest's mapping, or one the engine wrote)."""
     if isinstance(raw, ExternalSecretStatus):
@@ -83,13 +73,13 @@ def parse_status(raw: Any) -> ExternalSecretStatus:
                     c["status"],
                     str(c.get("reason", "")),
                     str(c.get("message", "")),
-                    _time(c.get("lastTransitionTime")),
+                    parse_rfc3339(c.get("lastTransitionTime")),
                 )
             )
     binding = raw.get("binding")
     return ExternalSecretStatus(
         tuple(conditions),
-        _time(raw.get("refreshTime")),
+        parse_rfc3339(raw.get("refreshTime")),
         str(raw.get("syncedResourceVersion") or ""),
         str(binding.get("name")) if isinstance(binding, Mapping) and binding.get("name") else None,
     )

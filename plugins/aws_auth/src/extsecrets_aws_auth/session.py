@@ -14,7 +14,6 @@ to get a botocore client configured the way spec §2.8 and §2.9 ask. Every clie
 from __future__ import annotations
 
 import datetime as dt
-import logging
 import threading
 from typing import Any
 
@@ -23,6 +22,7 @@ import botocore.session
 from botocore.config import Config
 from botocore.retries import quota, standard
 
+from extsecrets.errors import drop_debug_records
 from extsecrets.types import RetrySettings
 from extsecrets_aws_auth.endpoints import endpoint_for
 from extsecrets_aws_auth.metrics import API_CALLS, CallCounter
@@ -32,16 +32,8 @@ __all__ = ["USER_AGENT_APP_ID", "AWSSession", "new_botocore_session"]
 USER_AGENT_APP_ID = "extsecrets"
 
 
-class _NoBodies(logging.Filter):
-    """botocore's DEBUG records include request and response bodies: secret values. They are
-    dropped whatever the logging set-up, so turning on debug logs never leaks a secret."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return record.levelno > logging.DEBUG
-
-
-for _name in ("botocore.parsers", "botocore.endpoint", "botocore.auth", "botocore.hooks"):
-    logging.getLogger(_name).addFilter(_NoBodies())
+# botocore's DEBUG records include request and response bodies: secret values
+drop_debug_records("botocore.parsers", "botocore.endpoint", "botocore.auth", "botocore.hooks")
 # Service models are read once per process, not once per session.
 _LOADER = botocore.loaders.create_loader()
 

@@ -308,7 +308,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--externalsecrets", type=int, default=10000)
     parser.add_argument("--distinct", type=int, default=500)
     parser.add_argument("--timeout", type=float, default=900, help="extsecrets column")
-    parser.add_argument("--eso-timeout", type=float, default=900, help="ESO model column")
+    parser.add_argument("--eso-timeout", type=float, default=1200, help="ESO model column")
     parser.add_argument(
         "--columns", default="extsecrets,eso-model,floor", help="comma-separated columns to run"
     )

@@ -139,6 +139,29 @@ def test_first_sync_refresh_and_repair(kube, aws, sm, run_operator) -> None:
     assert "s3cret-two" not in operator.logs()
 
 
+def test_an_owner_external_secret_takes_over_an_unmanaged_secret_of_its_name(
+    kube, aws, sm, run_operator
+) -> None:
+    """The operator creates Owner targets without reading first (its cache knows the managed
+    ones); a Secret of that name made by someone else makes the create conflict, and the retry
+    reads it and takes it over, as ESO does."""
+    ns = kube.namespace()
+    kube.core.create_namespaced_secret(
+        ns, {"metadata": {"name": "app"}, "stringData": {"password": "made-by-hand"}}
+    )
+    kube.apply(keys_secret(ns))
+    kube.apply(store(ns))
+    kube.apply(external_secret(ns))
+    run_operator()
+    wait_for(lambda: value(kube, ns, "app", "password") == "s3cret-one", 60, "the take-over")
+    wait_for(lambda: kube.ready(ns, "app"), 30, "the Ready condition")
+    assert kube.ready(ns, "app") == ("True", "SecretSynced", "secret synced")
+    secret = kube.secret(ns, "app")
+    owner = secret.metadata.owner_references[0]
+    assert (owner.kind, owner.name, owner.controller) == ("ExternalSecret", "app", True)
+    assert secret.metadata.labels["reconcile.external-secrets.io/managed"] == "true"
+
+
 def test_deletion_policies_on_delete(kube, aws, sm, run_operator) -> None:
     ns = kube.namespace()
     kube.apply(keys_secret(ns))

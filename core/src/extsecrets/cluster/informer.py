@@ -1,4 +1,4 @@
-"""List + watch of one kind of Kubernetes object into a local cache (raw JSON dicts)."""
+"""List + watch of one kind of Kubernetes object into a local cache (packed JSON, paged lists)."""
 
 from __future__ import annotations
 

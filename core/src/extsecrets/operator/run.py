@@ -134,7 +134,10 @@ class Operator:
             self.elector.run(on_started=self._lead, on_lost=self.shutdown)
         else:
             self._lead()
-        self._done.wait()
+        # Wait in slices: the kernel may deliver SIGTERM to any thread, and Python runs its
+        # handler only when the main thread runs again; an untimed wait could sleep through it.
+        while not self._done.wait(timeout=0.5):
+            pass
 
     def _lead(self) -> None:
         self._thread = threading.Thread(target=self._reconcile, name="controller", daemon=True)

@@ -239,7 +239,12 @@ def run_operator(
         cpu = sum(int(t) for t in ticks) / os.sysconf("SC_CLK_TCK")
     finally:
         operator.terminate()
-        operator.wait(timeout=60)
+        try:
+            operator.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            operator.kill()  # never leave it behind, but say so: a stop should take seconds
+            operator.wait()
+            raise
 
     def kib(field: str) -> int:
         return int(next(line.split()[1] for line in status.splitlines() if field in line))

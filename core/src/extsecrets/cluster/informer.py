@@ -85,11 +85,6 @@ class Informer:
             stored = self._items.get((namespace, name))
         return None if stored is None else self._decode(stored)
 
-    def items(self) -> list[dict[str, Any]]:
-        with self._lock:
-            stored = list(self._items.values())
-        return [self._decode(s) for s in stored]
-
     def matching(self, namespace: str, labels: Mapping[str, str]) -> list[dict[str, Any]]:
         """Cached objects of ``namespace`` carrying every label of ``labels``, by name; from the
         index when ``labels`` has the indexed label, else by a scan."""
@@ -125,10 +120,12 @@ class Informer:
         obj.setdefault("apiVersion", self._api_version)
         obj.setdefault("kind", self._kind)
         key = _key(obj)
-        stored = _Stored(_version(obj), self._packing.pack(obj))
+        deleted = kind == "DELETED"
+        # a deleted object is not kept: nothing to pack
+        stored = None if deleted else _Stored(_version(obj), self._packing.pack(obj))
         with self._lock:
             previous = self._items.get(key)
-            if kind == "DELETED":
+            if stored is None:
                 self._items.pop(key, None)
             else:
                 if previous is not None and _older(stored.version, previous.version):
@@ -136,8 +133,8 @@ class Informer:
                 self._items[key] = stored
             if self._labels is not None:
                 meta = obj.get("metadata") or {}
-                self._labels.record(*key, None if kind == "DELETED" else meta.get("labels") or {})
-        new = None if kind == "DELETED" else obj
+                self._labels.record(*key, None if deleted else meta.get("labels") or {})
+        new = None if deleted else obj
         if self._on_change is not None and (previous is not None or new is not None):
             old = None if previous is None else self._decode(previous)
             try:

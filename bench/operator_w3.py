@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -116,21 +115,9 @@ def make_namespace(kube: Kube, prefix: str, count: int, distinct: int) -> str:
 
 
 def api_writes(kube: Kube) -> Counter[str]:
-    """``apiserver_request_total`` of write verbs, by ``VERB resource[/subresource]``."""
-    host = kube.api.configuration.host
-    text = kube.api.rest_client.pool_manager.request("GET", f"{host}/metrics").data.decode()
-    out: Counter[str] = Counter()
-    for line in text.splitlines():
-        if not line.startswith("apiserver_request_total{"):
-            continue
-        labels = dict(re.findall(r'(\w+)="([^"]*)"', line))
-        if labels.get("verb") not in WRITE_VERBS:
-            continue
-        what = labels.get("resource", "")
-        if labels.get("subresource"):
-            what += "/" + labels["subresource"]
-        out[f"{labels['verb']} {what}"] += int(float(line.rsplit(" ", 1)[1]))
-    return out
+    """The API server's write requests, by ``VERB resource[/subresource]``."""
+    served = kube.requests_served()
+    return Counter({k: n for k, n in served.items() if k.split(" ", 1)[0] in WRITE_VERBS})
 
 
 def is_ready(obj: dict[str, Any]) -> bool:

@@ -4,6 +4,7 @@ created with the official client, and `extsecrets run` as a real process."""
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -11,6 +12,7 @@ import sys
 import time
 import urllib.request
 import uuid
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -121,6 +123,22 @@ class Kube:
             if cond.get("type") == "Ready":
                 return cond["status"], cond["reason"], cond["message"]
         return None
+
+    def requests_served(self) -> Counter[str]:
+        """The API server's own ``apiserver_request_total``, summed by
+        ``VERB resource[/subresource]`` (e.g. ``PATCH externalsecrets/status``)."""
+        host = self.api.configuration.host
+        text = self.api.rest_client.pool_manager.request("GET", f"{host}/metrics").data.decode()
+        out: Counter[str] = Counter()
+        for line in text.splitlines():
+            if not line.startswith("apiserver_request_total{"):
+                continue
+            labels = dict(re.findall(r'(\w+)="([^"]*)"', line))
+            what = labels.get("resource", "")
+            if labels.get("subresource"):
+                what += "/" + labels["subresource"]
+            out[f"{labels.get('verb')} {what}"] += int(float(line.rsplit(" ", 1)[1]))
+        return out
 
     def secret(self, namespace: str, name: str) -> k8s.V1Secret | None:
         try:

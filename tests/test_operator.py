@@ -79,6 +79,16 @@ def sm(aws) -> Any:
     return sm
 
 
+def assert_synced_and_owned(kube: Any, namespace: str, name: str) -> None:
+    """Ready says synced, and the Secret is managed and controlled by its ExternalSecret."""
+    wait_for(lambda: kube.ready(namespace, name), 30, "the Ready condition")
+    assert kube.ready(namespace, name) == ("True", "SecretSynced", "secret synced")
+    secret = kube.secret(namespace, name)
+    owner = secret.metadata.owner_references[0]
+    assert (owner.kind, owner.name, owner.controller) == ("ExternalSecret", name, True)
+    assert secret.metadata.labels["reconcile.external-secrets.io/managed"] == "true"
+
+
 def test_first_sync_refresh_and_repair(kube, aws, sm, run_operator) -> None:
     ns = kube.namespace()
     kube.apply(keys_secret(ns))
@@ -87,12 +97,7 @@ def test_first_sync_refresh_and_repair(kube, aws, sm, run_operator) -> None:
     operator = run_operator()
     wait_for(lambda: value(kube, ns, "app", "password") == "s3cret-one", 60, "the first sync")
     # the status is written right after the Secret
-    wait_for(lambda: kube.ready(ns, "app"), 30, "the Ready condition")
-    assert kube.ready(ns, "app") == ("True", "SecretSynced", "secret synced")
-    secret = kube.secret(ns, "app")
-    owner = secret.metadata.owner_references[0]
-    assert (owner.kind, owner.name, owner.controller) == ("ExternalSecret", "app", True)
-    assert secret.metadata.labels["reconcile.external-secrets.io/managed"] == "true"
+    assert_synced_and_owned(kube, ns, "app")
     es = kube.external_secret(ns, "app")
     assert (
         "externalsecrets.external-secrets.io/externalsecret-cleanup" in es["metadata"]["finalizers"]
@@ -154,12 +159,7 @@ def test_an_owner_external_secret_takes_over_an_unmanaged_secret_of_its_name(
     kube.apply(external_secret(ns))
     run_operator()
     wait_for(lambda: value(kube, ns, "app", "password") == "s3cret-one", 60, "the take-over")
-    wait_for(lambda: kube.ready(ns, "app"), 30, "the Ready condition")
-    assert kube.ready(ns, "app") == ("True", "SecretSynced", "secret synced")
-    secret = kube.secret(ns, "app")
-    owner = secret.metadata.owner_references[0]
-    assert (owner.kind, owner.name, owner.controller) == ("ExternalSecret", "app", True)
-    assert secret.metadata.labels["reconcile.external-secrets.io/managed"] == "true"
+    assert_synced_and_owned(kube, ns, "app")
 
 
 def test_deletion_policies_on_delete(kube, aws, sm, run_operator) -> None:
@@ -394,19 +394,6 @@ def test_a_watch_that_expires_lists_again(kube, kube_server) -> None:
         informer.stop()
 
 
-def _list_requests(kube, resource: str) -> int:
-    """LIST requests the API server has answered for ``resource`` (its own metrics)."""
-    host = kube.api.configuration.host
-    text = kube.api.rest_client.pool_manager.request("GET", f"{host}/metrics").data.decode()
-    return sum(
-        int(float(line.rsplit(" ", 1)[1]))
-        for line in text.splitlines()
-        if line.startswith("apiserver_request_total{")
-        and 'verb="LIST"' in line
-        and f'resource="{resource}"' in line
-    )
-
-
 def test_an_informer_lists_in_pages_and_answers_label_queries(kube, monkeypatch) -> None:
     from functools import partial
 
@@ -420,7 +407,7 @@ def test_an_informer_lists_in_pages_and_answers_label_queries(kube, monkeypatch)
         kube.core.create_namespaced_config_map(
             ns, {"metadata": {"name": f"c{i}", "labels": labels}}
         )
-    before = _list_requests(kube, "configmaps")
+    before = kube.requests_served()["LIST configmaps"]
     informer = Informer(
         "configmaps",
         partial(kube.core.list_namespaced_config_map, ns),
@@ -432,7 +419,7 @@ def test_an_informer_lists_in_pages_and_answers_label_queries(kube, monkeypatch)
     try:
         assert informer.synced.wait(30)
         assert len(informer) == 5
-        assert _list_requests(kube, "configmaps") - before == 3  # 2 + 2 + 1
+        assert kube.requests_served()["LIST configmaps"] - before == 3  # 2 + 2 + 1
         by_label = informer.matching(ns, {"created-by": "a", "other": "x"})
         assert [o["metadata"]["name"] for o in by_label] == ["c1", "c3"]
         kube.core.patch_namespaced_config_map(

@@ -22,6 +22,7 @@ __all__ = [
     "ReferentAuthError",
     "TemporaryError",
     "drop_debug_records",
+    "escape_controls",
     "sanitize",
     "with_context",
 ]
@@ -36,12 +37,30 @@ _SENSITIVE = [
 ]
 
 
+# C0 and C1 controls, DEL, and the characters that end a line in some readers (U+2028/2029):
+# user input quoted in a message (a key, a name) must not start a new line of its own, or it
+# could forge a log line or a status for another object.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def _escape(match: re.Match[str]) -> str:
+    char = match.group()
+    return _ESCAPES.get(char) or f"\\u{ord(char):04x}"
+
+
+def escape_controls(text: str) -> str:
+    """``text`` on one line: control characters written as ``\\n``, ``\\t``, ``\\u001b``."""
+    return _CONTROL.sub(_escape, text)
+
+
 def sanitize(message: str) -> str:
-    """``message`` with request ids and credential fragments blanked out; the engine applies it
-    to every message before it reaches a status, an event or a log line."""
+    """``message`` with request ids and credential fragments blanked out, on one line (control
+    characters escaped); the engine applies it to every message before it reaches a status, an
+    event or a log line."""
     for pattern, replacement in _SENSITIVE:
         message = pattern.sub(replacement, message)
-    return message
+    return escape_controls(message)
 
 
 class _NoDebug(logging.Filter):

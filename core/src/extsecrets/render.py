@@ -17,6 +17,7 @@ import attrs
 
 from extsecrets.cluster.local import LocalCluster
 from extsecrets.cluster.objects import Condition, ExternalSecretStatus, SecretObject
+from extsecrets.errors import escape_controls
 from extsecrets.model import CheckedObject
 from extsecrets.plugins import PluginHost
 from extsecrets.sync.engine import Engine
@@ -65,7 +66,9 @@ def render(
     rendered = Rendered(
         secrets=tuple(sorted(secrets, key=lambda s: (s.namespace, s.name))),
         statuses=tuple(sorted(statuses, key=lambda s: (s[0], s[1]))),
-        failures=tuple(f"{ns}/{name}: {text}" for ns, name, text in sorted(failures)),
+        failures=tuple(
+            escape_controls(f"{ns}/{name}: {text}") for ns, name, text in sorted(failures)
+        ),
         problems=tuple(problems),
     )
     return rendered, cluster

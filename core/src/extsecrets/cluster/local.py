@@ -42,6 +42,7 @@ from extsecrets.model import (
     SecretStore,
     check_document,
 )
+from extsecrets.model.meta import secret_key_problem
 from extsecrets.sync.target import CREATED_BY_LABEL
 
 __all__ = ["LocalCluster"]
@@ -221,6 +222,7 @@ class LocalCluster:
         key = (secret.namespace, secret.name)
         if key in self._secrets:
             raise ConflictError(f'secrets "{secret.name}" already exists')
+        _refuse_invalid_keys(secret)
         stored = attrs.evolve(
             secret,
             resource_version=self._next_version(),
@@ -243,6 +245,7 @@ class LocalCluster:
                 f'Operation cannot be fulfilled on secrets "{secret.name}": the object has been '
                 "modified; please apply your changes to the latest version and try again"
             )
+        _refuse_invalid_keys(secret)
         if current.immutable and current.data != secret.data:
             raise ClusterError(
                 f'Secret "{secret.name}" is invalid: data: Forbidden: field is immutable when '
@@ -290,3 +293,14 @@ class LocalCluster:
         self, regarding: ObjectRef, type: EventType, reason: str, message: str
     ) -> None:
         self.events.append(RecordedEvent(regarding, type, reason, message))
+
+
+def _refuse_invalid_keys(secret: SecretObject) -> None:
+    """What the API server answers (422) for a data key it refuses: the local cluster stands in
+    for it in ``render``, so it must not accept a Secret a real cluster would not."""
+    for key in sorted(secret.data):
+        problem = secret_key_problem(key)
+        if problem is not None:
+            raise ClusterError(
+                f'Secret "{secret.name}" is invalid: data[{key}]: Invalid value: "{key}": {problem}'
+            )

@@ -7,6 +7,8 @@ from typing import Literal, TypeAlias
 
 import attrs
 
+from extsecrets.errors import escape_controls
+
 Severity: TypeAlias = Literal["error", "warning"]
 PathItem: TypeAlias = str | int
 
@@ -47,6 +49,7 @@ class Problem:
             if self.path
             else (f"{subject}: {self.message}")
         )
+        text = escape_controls(text)  # one problem, one line, whatever the manifest holds
         return f"warning: {text}" if self.severity == "warning" else text
 
 

@@ -23,6 +23,7 @@ from extsecrets.model.external_secret import (
     SecretStoreRef,
 )
 from extsecrets.sync.keys import (
+    check_kubernetes_keys,
     check_null_bytes,
     convert_keys,
     decode_map,
@@ -146,7 +147,9 @@ def _from_map(source: DataFromSource, outcome: Outcome) -> dict[str, bytes]:
             data = _step(
                 lambda: rewrite_map(source.rewrite, data), "error applying rewrite to keys: "
             )
-        return _step(lambda: validate_keys(data), INVALID_KEYS)
+        data = _step(lambda: validate_keys(data), INVALID_KEYS)
+        _step(lambda: check_kubernetes_keys(data), INVALID_KEYS)
+        return data
     if not isinstance(outcome, SecretMap):
         raise _wrong_answer(outcome, "a map of values")
     spec = source.extract if source.extract is not None else source.find
@@ -161,6 +164,7 @@ def _from_map(source: DataFromSource, outcome: Outcome) -> dict[str, bytes]:
             f"error applying conversion strategy {strategy} to keys: ",
         )
     data = _step(lambda: validate_keys(data), INVALID_KEYS)
+    _step(lambda: check_kubernetes_keys(data), INVALID_KEYS)
     decoding = spec.decoding_strategy
     data = _step(
         lambda: decode_map(data, decoding),
@@ -175,6 +179,7 @@ def _from_value(item: ExternalSecretData, outcome: Outcome) -> bytes:
     if not isinstance(outcome, SecretBytes):
         raise _wrong_answer(outcome, "a single value")
     rr = item.remote_ref
+    _step(lambda: check_kubernetes_keys([item.secret_key]), INVALID_KEYS)
     value = _step(
         lambda: decode_value(outcome.value, rr.decoding_strategy),
         f"error applying decoding strategy {rr.decoding_strategy} to data: ",

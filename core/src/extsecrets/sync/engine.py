@@ -46,6 +46,7 @@ from extsecrets.sync import status as st
 from extsecrets.sync.assemble import Entry, Outcome, assemble, plan_entries
 from extsecrets.sync.credentials import CredentialCache
 from extsecrets.sync.isolation import run_isolated
+from extsecrets.sync.scrub import ValueScrubber
 from extsecrets.sync.stores import StoreResolver, parse_store_status, store_view
 from extsecrets.sync.target import (
     CREATED_BY_LABEL,
@@ -64,6 +65,8 @@ from extsecrets.types import (
     FetchRef,
     Generated,
     GeneratorView,
+    SecretBytes,
+    SecretMap,
     StoreView,
 )
 
@@ -186,6 +189,8 @@ class Engine:
             items,
             plans,
         )
+        # Messages of this cycle must not quote what it read (a provider may echo a value).
+        scrub = ValueScrubber(_values_read(fetched, generated)).scrub
 
         # 5. per ExternalSecret: writes to the cluster, several at once (they are independent:
         # each ExternalSecret has its own target; a shared one is a conflict, retried)
@@ -196,7 +201,7 @@ class Engine:
                 for i, entry in enumerate(entries)
             ]
             try:
-                return self._finish(es, entries, outcomes, generated, n, now)
+                return self._finish(es, entries, outcomes, generated, n, now, scrub)
             except Exception:
                 # A bug here must not cost the other ExternalSecrets their sync.
                 log.exception(
@@ -408,16 +413,18 @@ class Engine:
         generated: Mapping[tuple[int, int], Generated | ExtSecretsError],
         n: int,
         now: dt.datetime,
+        scrub: Callable[[str], str],
     ) -> SyncResult:
         old = st.parse_status(es.status)
         ref = _event_ref(es)
         deletion = es.spec.target.deletion_policy
+        failed = partial(self._failed, scrub=scrub)
         try:
             data, missing = assemble(es, entries, outcomes)
         except ExtSecretsError as exc:
-            return self._failed(es, old, now, exc, st.NO_PROVIDER_DATA)
+            return failed(es, old, now, exc, st.NO_PROVIDER_DATA)
         for message in missing:
-            self.cluster.record_event(ref, "Normal", "MissingProviderSecret", message)
+            self.cluster.record_event(ref, "Normal", "MissingProviderSecret", sanitize(message))
 
         refresh = _refresh_after(es, generated, n, now)
         if not data and deletion in ("Delete", "Retain"):
@@ -428,13 +435,13 @@ class Engine:
         try:
             return self._write(es, old, data, now, refresh)
         except OwnershipError as exc:
-            return self._failed(es, old, now, exc, exc.ready_message)
+            return failed(es, old, now, exc, exc.ready_message)
         except _ImmutableError as exc:
-            return self._failed(es, old, now, exc, st.IMMUTABLE)
+            return failed(es, old, now, exc, st.IMMUTABLE)
         except _OrphanError as exc:
-            return self._failed(es, old, now, exc, st.ORPHANS_NOT_DELETED)
+            return failed(es, old, now, exc, st.ORPHANS_NOT_DELETED)
         except ExtSecretsError as exc:
-            return self._failed(es, old, now, exc, st.NOT_UPDATED)
+            return failed(es, old, now, exc, st.NOT_UPDATED)
 
     def _empty(
         self, es: ExternalSecret, old: ExternalSecretStatus, now: dt.datetime, refresh: float | None
@@ -550,9 +557,13 @@ class Engine:
         ready_message: str,
         *,
         retry: bool | None = None,
+        scrub: Callable[[str], str] | None = None,
     ) -> SyncResult:
-        """The Secret is left as it is; the status says what went wrong, the event says why."""
+        """The Secret is left as it is; the status says what went wrong, the event says why.
+        ``scrub`` blanks the values the cycle read out of the message."""
         text = sanitize(str(error))
+        if scrub is not None:
+            text = scrub(text)
         status = st.status_after(old, st.ReadyState(False, st.ERROR_REASON, ready_message), now)
         self._write_status(es, old, status)
         self.cluster.record_event(_event_ref(es), "Warning", "UpdateFailed", text)
@@ -599,6 +610,24 @@ def _store_label(store: StoreView) -> str:
 def _auth_plugin(host: PluginHost, store: StoreView) -> str:
     claim = host.provider(store.provider, store.service)
     return claim.auth or "" if claim is not None else ""
+
+
+def _values_read(
+    fetched: Mapping[_Group, Mapping[FetchRef, FetchOutcome] | ExtSecretsError],
+    generated: Mapping[tuple[int, int], Generated | ExtSecretsError],
+) -> Iterable[bytes]:
+    """Every value a cycle's fetches and generators returned."""
+    for answers in fetched.values():
+        if isinstance(answers, ExtSecretsError):
+            continue
+        for answer in answers.values():
+            if isinstance(answer, SecretBytes):
+                yield answer.value
+            elif isinstance(answer, SecretMap):
+                yield from (v.value for v in answer.values())
+    for outcome in generated.values():
+        if isinstance(outcome, Generated):
+            yield from (v.value for v in outcome.data.values())
 
 
 def _refresh_after(

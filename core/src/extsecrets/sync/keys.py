@@ -6,13 +6,15 @@ from __future__ import annotations
 import base64
 import hashlib
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Literal
 
 from extsecrets.errors import PermanentError
+from extsecrets.model.meta import secret_key_problem
 
 __all__ = [
     "MAX_KEY_LENGTH",
+    "check_kubernetes_keys",
     "check_null_bytes",
     "convert_key",
     "convert_keys",
@@ -157,6 +159,15 @@ def validate_keys(data: Mapping[str, bytes]) -> dict[str, bytes]:
             )
         out[key] = data[key]
     return out
+
+
+def check_kubernetes_keys(keys: Iterable[str]) -> None:
+    """Refuse, before anything is written, a key the API server would refuse in a Secret (the
+    first in key order): ESO's check above passes Unicode letters, ``.``, ``..`` and ``..x``."""
+    for key in sorted(keys):
+        problem = secret_key_problem(key)
+        if problem is not None:
+            raise PermanentError(f'key "{key}" is refused by Kubernetes in a Secret: {problem}')
 
 
 def go_map_format(data: Mapping[str, bytes]) -> str:

@@ -1,17 +1,32 @@
 """Pieces the AWS service plugins share when they read: the session out of the credentials,
-paginated calls, and the answer of a ``find`` from per-name outcomes."""
+paginated calls, the answer of a ``find`` from per-name outcomes, and batched calls that one
+bad id cannot break for the other ids of its batch."""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from typing import Any
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Any, TypeVar
+
+from botocore.exceptions import ClientError, ParamValidationError
 
 from extsecrets.errors import ExtSecretsError, NotFoundError, PermanentError, PluginError
 from extsecrets.types import Credentials, SecretBytes, SecretMap
+from extsecrets_aws_auth.errors import classify
 from extsecrets_aws_auth.session import AWSSession
 
-__all__ = ["ESO_CALL_PATTERN_ENV", "eso_call_pattern", "found_map", "pages", "session_from"]
+__all__ = [
+    "ESO_CALL_PATTERN_ENV",
+    "caused_by_request",
+    "eso_call_pattern",
+    "found_map",
+    "id_problem",
+    "length_limits",
+    "pages",
+    "session_from",
+    "split_failing",
+]
 
 #: Benchmarks only: read one secret per call, as External Secrets Operator does, so its call
 #: pattern can be measured on the same machine (bench/). Never needed in production.
@@ -58,3 +73,99 @@ def found_map(
     if failed:
         return PermanentError(f"could not read every matching {what}: " + "; ".join(failed))
     return SecretMap(out)
+
+
+# --- batched reads that one bad id cannot break ---------------------------------------------
+
+R = TypeVar("R")
+
+
+def caused_by_request(exc: BaseException) -> bool:
+    """Whether a failed call may have failed because of an id it carried: botocore refused a
+    parameter, or AWS answered a 4xx that is neither throttling nor about access. Asking for
+    fewer ids can then get the others through; anything else (throttling, 5xx, connection,
+    access denied, an answer that could not be parsed) is about the call, not its ids."""
+    if isinstance(exc, ParamValidationError):
+        return True
+    if not isinstance(exc, ClientError):
+        return False
+    status = int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) or 0)
+    return 400 <= status < 500 and type(classify(exc)) is PermanentError
+
+
+def split_failing(
+    ids: Sequence[str],
+    call: Callable[[list[str]], Mapping[str, R]],
+    error: Callable[[BaseException], ExtSecretsError],
+) -> dict[str, R | ExtSecretsError]:
+    """``call(ids)``; when it fails because of some id (:func:`caused_by_request`), the ids are
+    split in halves and each half asked again, down to the single ids that fail, which get
+    ``error(exc)``; the others still get their answers, in as few calls as the splitting allows.
+
+    ``call`` answers the ids it could match (it may leave some out) or raises. A failure that is
+    not about the ids is raised when it happens on ``ids`` as a whole (the caller keeps its own
+    handling: retries, fallbacks), and given to the ids of that part when it happens on a part.
+    Calls are deterministic enough to infer one: when the first half of a failing part succeeds,
+    the second half must fail, so it is split without being asked as a whole.
+    """
+    out: dict[str, R | ExtSecretsError] = {}
+
+    def ask(part: list[str], failed: BaseException | None, top: bool) -> bool:
+        """Answer ``part`` into ``out``; True when one call did it all."""
+        if failed is None:
+            try:
+                out.update(call(part))
+                return True
+            except Exception as exc:
+                if not caused_by_request(exc):
+                    if top:
+                        raise
+                    out.update(dict.fromkeys(part, error(exc)))
+                    return False
+                failed = exc
+        if len(part) == 1:
+            out[part[0]] = error(failed)
+            return False
+        half = (len(part) + 1) // 2
+        left_whole = ask(part[:half], None, False)
+        ask(part[half:], failed if left_whole else None, False)
+        return False
+
+    ask(list(ids), None, True)
+    return out
+
+
+# --- ids checked before they are sent ---------------------------------------------------------
+
+
+def length_limits(client: Any, operation: str, member: str) -> tuple[int, int]:
+    """(min, max) length of a string parameter of ``operation``, or of the strings of a list
+    parameter, as the service model botocore ships says (botocore refuses the whole call
+    otherwise)."""
+    shape = client.meta.service_model.operation_model(operation).input_shape.members[member]
+    if shape.type_name == "list":
+        shape = shape.member
+    return int(shape.metadata.get("min", 0)), int(shape.metadata.get("max", 2**31))
+
+
+def id_problem(
+    value: str, what: str, limits: tuple[int, int], never: re.Pattern[str], *, trimmed: bool = False
+) -> PermanentError | None:
+    """Why ``value`` can never name anything, or ``None``: outside the API model's length
+    ``limits``, or holding a character that ``never`` matches (shown as code points, so the
+    message stays one plain line); with ``trimmed``, AWS drops spaces at either end, so only
+    the characters between them are checked."""
+    low, high = limits
+    if not value:
+        return PermanentError(f"invalid {what}: it is empty")
+    if len(value) < low:
+        return PermanentError(f"invalid {what}: {len(value)} characters, at least {low} needed")
+    if len(value) > high:
+        return PermanentError(
+            f"invalid {what}: {len(value)} characters, AWS accepts at most {high}"
+        )
+    bad = sorted(set(never.findall(value.strip(" ") if trimmed else value)))
+    if bad:
+        shown = ", ".join(f"U+{ord(c):04X}" for c in bad[:5]) + (", ..." if len(bad) > 5 else "")
+        return PermanentError(f"invalid {what}: it holds characters AWS never accepts ({shown})")
+    return None

@@ -44,7 +44,14 @@ from extsecrets.types import (
 )
 from extsecrets_aws_auth.errors import THROTTLING_CODES, classify, error_code
 from extsecrets_aws_auth.fallback import DeniedBatches
-from extsecrets_aws_auth.reads import eso_call_pattern, found_map, pages
+from extsecrets_aws_auth.reads import (
+    eso_call_pattern,
+    found_map,
+    id_problem,
+    length_limits,
+    pages,
+    split_failing,
+)
 from extsecrets_aws_auth.session import AWSSession
 
 __all__ = ["BATCH_SIZE", "DENIED", "fetch"]
@@ -58,6 +65,11 @@ DENIED = DeniedBatches(
 )
 _DENIED_CODES = frozenset({"AccessDeniedException", "AccessDenied"})
 _MARKED_DELETED = re.compile(r"marked (for )?delet", re.IGNORECASE)
+# The random suffix AWS appends to a secret's name in its ARN; without it, a partial ARN.
+_RANDOM_SUFFIX = re.compile(r"-[A-Za-z0-9]{6}$")
+# What no secret id holds: names are ASCII letters, digits and /_+=.@- (and ! in the names of
+# the secrets AWS services manage, such as rds!db-...); ARNs add ':'.
+_NEVER_IN_ID = re.compile(r"[^A-Za-z0-9/_+=.@!:-]")
 
 
 @attrs.frozen(repr=False)
@@ -71,8 +83,13 @@ class Payload:
         return "Payload(<hidden>)"
 
     @classmethod
-    def of(cls, answer: Mapping[str, Any]) -> Payload:
-        return cls(answer.get("SecretString"), answer.get("SecretBinary"))
+    def of(cls, answer: Mapping[str, Any]) -> Payload | PermanentError:
+        """The value of one answer; an answer whose value has the wrong type fails only the
+        read it answers."""
+        string, binary = answer.get("SecretString"), answer.get("SecretBinary")
+        if not isinstance(string, (str, type(None))) or not isinstance(binary, (bytes, type(None))):
+            return PermanentError("malformed answer from Secrets Manager: the value is not text")
+        return cls(string, binary)
 
     def value(self) -> bytes | None:
         """What a read without ``property`` returns: the string (even empty), else the binary."""
@@ -95,7 +112,7 @@ def _scheduled_for_deletion(message: str) -> bool:
     return _MARKED_DELETED.search(message) is not None
 
 
-def _not_found_or(exc: BaseException, what: str) -> ExtSecretsError:
+def _not_found_or(exc: BaseException, what: str = "") -> ExtSecretsError:
     """``ResourceNotFoundException`` and a secret scheduled for deletion are "not found"
     (spec §3.1, §0.4); anything else keeps its class and AWS's sanitised text."""
     code = error_code(exc)
@@ -119,6 +136,43 @@ def _batch_error(entry: Mapping[str, Any]) -> ExtSecretsError:
     return PermanentError(text)
 
 
+def aliases(answer: Mapping[str, Any]) -> set[str]:
+    """Every id that names the secret of one answer: its name, its ARN, and its ARN without
+    the random suffix (a partial ARN). Answers are matched to requests through these, never
+    by assuming AWS echoes an id as it was sent."""
+    name, arn = answer.get("Name"), answer.get("ARN")
+    out = {v for v in (name, arn) if isinstance(v, str) and v}
+    if isinstance(arn, str) and _RANDOM_SUFFIX.search(arn):
+        out.add(arn[: -len("-AbCdEf")])
+    return out
+
+
+def _match(ids: Sequence[str], answer: Mapping[str, Any]) -> dict[str, Outcome]:
+    """The outcome of each id that one ``BatchGetSecretValue`` answer settles. An id answered by
+    two different secrets (one name in two accounts), or by nothing at all, is left out: the
+    caller reads it alone, so it never turns into "not found" by a guess."""
+    wanted = set(ids)
+    by_id: dict[str, dict[str, Mapping[str, Any]]] = {}
+    values = answer.get("SecretValues")
+    for value in values if isinstance(values, list) else []:
+        if not isinstance(value, Mapping):
+            continue
+        identity = str(value.get("ARN") or value.get("Name"))
+        for secret_id in aliases(value) & wanted:
+            by_id.setdefault(secret_id, {})[identity] = value
+    out: dict[str, Outcome] = {
+        secret_id: Payload.of(next(iter(found.values())))
+        for secret_id, found in by_id.items()
+        if len(found) == 1
+    }
+    errors = answer.get("Errors")
+    for entry in errors if isinstance(errors, list) else []:
+        failed = entry.get("SecretId") if isinstance(entry, Mapping) else None
+        if isinstance(failed, str) and failed in wanted and failed not in out:
+            out[failed] = _batch_error(entry)
+    return out
+
+
 def _tag_filters(tags: Mapping[str, str] | None) -> list[dict[str, Any]]:
     filters: list[dict[str, Any]] = []
     for key, value in (tags or {}).items():
@@ -134,6 +188,7 @@ class Reader:
         self._client = session.client("secretsmanager")
         self._principal = session.principal
         self._prefix = prefix
+        self._limits = length_limits(self._client, "BatchGetSecretValue", "SecretIdList")
         self.current: dict[str, Outcome] = {}
 
     # --- the calls ------------------------------------------------------------------------------
@@ -147,59 +202,87 @@ class Reader:
             return True
         return False
 
+    def refused(self, secret_id: str) -> PermanentError | None:
+        """Why AWS would refuse ``secret_id`` in any call, checked before it is sent: in a batch
+        it would fail the ids of every other reference with it."""
+        return id_problem(secret_id, "secret id", self._limits, _NEVER_IN_ID)
+
     def read_current(self, names: Iterable[str]) -> None:
-        """The current version of every name not read yet, 20 a call."""
-        todo = [n for n in dict.fromkeys(names) if n not in self.current]
+        """The current version of every name not read yet, 20 a call. A call that fails because
+        of one of its ids is split until that id alone fails (:func:`split_failing`); an id the
+        answer does not settle is read alone."""
+        todo: list[str] = []
+        for name in dict.fromkeys(names):
+            if name in self.current:
+                continue
+            problem = self.refused(name)
+            if problem is None:
+                todo.append(name)
+            else:
+                self.current[name] = problem
         for start in range(0, len(todo), BATCH_SIZE):
             chunk = todo[start : start + BATCH_SIZE]
             if not self._batch_allowed() or eso_call_pattern():
                 self._one_by_one(chunk)
                 continue
             try:
-                answer = self._client.batch_get_secret_value(SecretIdList=chunk)
+                answered = split_failing(chunk, self._batch, _not_found_or)
             except Exception as exc:
                 if self._denied(exc):
                     self._one_by_one(chunk)
                     continue
-                error = classify(exc)
-                self.current.update(dict.fromkeys(chunk, error))
+                self.current.update(dict.fromkeys(chunk, classify(exc)))
                 continue
-            found: dict[str, Payload] = {}
-            for value in answer.get("SecretValues", []):
-                payload = Payload.of(value)
-                found[value.get("Name", "")] = payload
-                found[value.get("ARN", "")] = payload
-            errors = {e.get("SecretId", ""): _batch_error(e) for e in answer.get("Errors", [])}
-            for name in chunk:
-                self.current[name] = found.get(name) or errors.get(name) or NotFoundError()
+            self.current.update(answered)
+            self._one_by_one([n for n in chunk if n not in answered])
+
+    def _batch(self, ids: list[str]) -> dict[str, Outcome]:
+        return _match(ids, self._client.batch_get_secret_value(SecretIdList=ids))
 
     def _one_by_one(self, names: Iterable[str]) -> None:
         for name in names:
             self.current[name] = self.read_version(name, CURRENT)
 
     def read_version(self, name: str, version: str) -> Outcome:
+        problem = self.refused(name)
+        if problem is not None:
+            return problem
         params: dict[str, Any] = {"SecretId": name}
         if version.startswith("uuid/"):
             params["VersionId"] = version[len("uuid/") :]
         else:
             params["VersionStage"] = version
         try:
-            return Payload.of(self._client.get_secret_value(**params))
+            answer = self._client.get_secret_value(**params)
         except Exception as exc:
-            return _not_found_or(exc, "")
+            return _not_found_or(exc)
+        return Payload.of(answer)
 
     def describe_tags(self, name: str) -> bytes | ExtSecretsError:
+        problem = self.refused(name)
+        if problem is not None:
+            return problem
         try:
             answer = self._client.describe_secret(SecretId=name)
         except Exception as exc:
-            return _not_found_or(exc, "")
-        return go_json_object({t["Key"]: t["Value"] for t in answer.get("Tags", [])})
+            return _not_found_or(exc)
+        tags = answer.get("Tags")
+        pairs = [t for t in tags if isinstance(t, Mapping)] if isinstance(tags, list) else []
+        if any(
+            not isinstance(t.get("Key"), str) or not isinstance(t.get("Value"), str) for t in pairs
+        ):
+            return PermanentError("malformed answer from Secrets Manager: a tag is not text")
+        return go_json_object({t["Key"]: t["Value"] for t in pairs})
 
     def list_names(self, filters: list[dict[str, Any]]) -> list[str]:
         names: list[str] = []
         params: dict[str, Any] = {"Filters": filters} if filters else {}
         for page in pages(self._client.list_secrets, **params):
-            names.extend(s["Name"] for s in page.get("SecretList", []))
+            listed = page.get("SecretList")
+            for entry in listed if isinstance(listed, list) else []:
+                name = entry.get("Name") if isinstance(entry, Mapping) else None
+                if isinstance(name, str):
+                    names.append(name)
         return names
 
     def batch_filtered(self, filters: list[dict[str, Any]]) -> dict[str, Payload] | None:
@@ -210,10 +293,17 @@ class Reader:
         failed: list[str] = []
         try:
             for page in pages(self._client.batch_get_secret_value, Filters=filters):
-                for value in page.get("SecretValues", []):
-                    found[value["Name"]] = Payload.of(value)
-                for entry in page.get("Errors", []):
-                    failed.append(f"{entry.get('SecretId', '')} ({entry.get('ErrorCode', '')})")
+                values, errors = page.get("SecretValues"), page.get("Errors")
+                for value in values if isinstance(values, list) else []:
+                    name = value.get("Name") if isinstance(value, Mapping) else None
+                    payload = Payload.of(value) if isinstance(name, str) else None
+                    if isinstance(payload, Payload):
+                        found[str(name)] = payload
+                    else:
+                        failed.append(f"{name or '?'} (malformed answer)")
+                for entry in errors if isinstance(errors, list) else []:
+                    if isinstance(entry, Mapping):
+                        failed.append(f"{entry.get('SecretId', '')} ({entry.get('ErrorCode', '')})")
         except Exception as exc:
             if self._denied(exc):
                 return None

@@ -7,13 +7,23 @@ distinct name once; ``InvalidParameters`` become "not found" for the references 
 ``GetParametersByPath`` (values included), falling back by itself to ``DescribeParameters`` when
 that is denied; ``find`` by tags uses ``DescribeParameters`` filters.
 
-Answers are matched to requests by name and selector. moto leaves ``Selector`` out of its
-answers for ``name:3`` and ``name:label`` (AWS includes it), so a call never carries two
-requests for one parameter that only a selector could tell apart.
+A name and a parameter ARN (``arn:aws:ssm:<region>:<account>:parameter/<name>``, which AWS
+and moto answer with the plain ``Name`` and the ``ARN``) both work, with or without a selector.
+Answers are matched to requests by what AWS returns (``Name``, ``ARN``, ``Selector``,
+``Version``), never by assuming an id is echoed as sent; a request that no answer settles
+without doubt is read alone with ``GetParameter``. moto leaves ``Selector`` out of its answers
+for ``name:3`` and ``name:label`` (AWS includes it), so a call never carries two requests for
+one parameter that only a selector could tell apart.
+
+Names that AWS would refuse in any call are refused before sending, and a call that AWS still
+refuses because of one name is split until that name alone fails
+(:func:`extsecrets_aws_auth.reads.split_failing`), so one bad reference never fails the
+others read in the same call.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
@@ -32,7 +42,14 @@ from extsecrets.types import (
 )
 from extsecrets_aws_auth.errors import classify, error_code
 from extsecrets_aws_auth.fallback import DeniedBatches
-from extsecrets_aws_auth.reads import eso_call_pattern, found_map, pages
+from extsecrets_aws_auth.reads import (
+    eso_call_pattern,
+    found_map,
+    id_problem,
+    length_limits,
+    pages,
+    split_failing,
+)
 from extsecrets_aws_auth.session import AWSSession
 
 __all__ = ["BATCH_SIZE", "DENIED", "fetch", "split_selector"]
@@ -45,6 +62,11 @@ DENIED = DeniedBatches(
 )
 _DENIED_CODES = frozenset({"AccessDeniedException", "AccessDenied"})
 _MISSING_CODES = frozenset({"ParameterNotFound", "ParameterVersionNotFound", "InvalidResourceId"})
+# What no parameter id holds: names are ASCII letters, digits and _.-/ (AWS's naming rules),
+# and /aws/reference/secretsmanager/<secret> adds the secret name characters +=@!; selectors
+# and ARNs add ':'. Spaces only at either end, which AWS trims.
+_NEVER_IN_ID = re.compile(r"[^A-Za-z0-9_./:+=@!-]")
+_MALFORMED = "malformed answer from Parameter Store: the value is not text"
 
 Outcome = str | ExtSecretsError
 
@@ -65,25 +87,84 @@ def _missing_or(exc: BaseException, prefix: str = "") -> ExtSecretsError:
     return classify(exc, prefix)
 
 
+def _parameter(base: str) -> str:
+    """One key for every way of naming a parameter: ``/app/x``, ``app/x`` and
+    ``arn:...:parameter/app/x`` all give ``app/x``."""
+    if base.startswith("arn:") and base.count(":") >= 5:
+        base = base.split(":", 5)[5].removeprefix("parameter")
+    return base.lstrip("/")
+
+
 def _calls(requested: Sequence[str]) -> Iterator[list[str]]:
     """Groups of at most 10 names, with at most one non-numeric selector (plain or label) per
-    parameter in a group, so every answer can be matched even without its ``Selector``."""
+    parameter in a group, however it is named, so every answer can be matched even without
+    its ``Selector``."""
     pending = list(dict.fromkeys(requested))
     while pending:
         group: list[str] = []
-        labelled: set[str] = set()
+        labelled: dict[str, str] = {}
         rest: list[str] = []
         for name in pending:
             base, selector = split_selector(name)
-            numeric = selector.isdigit()
-            if len(group) >= BATCH_SIZE or (not numeric and base in labelled):
+            key = _parameter(base)
+            clash = not selector.isdigit() and labelled.get(key, selector) != selector
+            if len(group) >= BATCH_SIZE or clash:
                 rest.append(name)
                 continue
             group.append(name)
-            if not numeric:
-                labelled.add(base)
+            if not selector.isdigit():
+                labelled[key] = selector
         yield group
         pending = rest
+
+
+def _identity(parameter: Mapping[str, Any]) -> tuple[str, str]:
+    """(parameter, version) of an answer: one value."""
+    return str(parameter.get("ARN") or parameter.get("Name")), str(parameter.get("Version", ""))
+
+
+def _value(parameter: Mapping[str, Any]) -> Outcome | None:
+    value = parameter.get("Value")
+    return value if isinstance(value, (str, type(None))) else PermanentError(_MALFORMED)
+
+
+def _match(group: Sequence[str], answer: Mapping[str, Any]) -> dict[str, Outcome | None]:
+    """The outcome of each name of ``group`` that one ``GetParameters`` answer settles.
+
+    An answer fits a request when the request names it (its ``Name`` or its ``ARN``) and asks
+    for its version: its ``Selector``, or, when moto leaves that out, its ``Version`` for
+    ``name:3``, and for a plain name or a label a copy of a version beyond those the group's
+    ``name:<n>`` requests account for. A request fitted by exactly one (parameter, version)
+    takes its value; one fitted by none or by several (one name in two accounts) is left out,
+    to be read alone."""
+    parameters = _parameters(answer)
+    wanted = {n: split_selector(n) for n in group}
+    out: dict[str, Outcome | None] = {}
+    for name, (base, selector) in wanted.items():
+        fits: dict[tuple[str, str], Mapping[str, Any]] = {}
+        for parameter in parameters:
+            ids = {parameter.get("Name"), parameter.get("ARN")} - {None, ""}
+            if base not in ids:
+                continue
+            key = _identity(parameter)
+            given = str(parameter.get("Selector") or "").lstrip(":")
+            if given:
+                fit = given == selector
+            elif selector.isdigit():
+                fit = key[1] == selector
+            else:
+                claims = sum(1 for b, s in wanted.values() if s == key[1] and b in ids)
+                copies = sum(1 for p in parameters if _identity(p) == key and not p.get("Selector"))
+                fit = copies > claims
+            if fit:
+                fits[key] = parameter
+        if len(fits) == 1:
+            out[name] = _value(next(iter(fits.values())))
+    invalid = answer.get("InvalidParameters")
+    for name in invalid if isinstance(invalid, list) else []:
+        if isinstance(name, str) and name in wanted and name not in out:
+            out[name] = NotFoundError()
+    return out
 
 
 class Reader:
@@ -93,7 +174,8 @@ class Reader:
         self._client = session.client("ssm")
         self._principal = session.principal
         self._prefix = prefix
-        self.values: dict[str, Outcome] = {}
+        self._limits = length_limits(self._client, "GetParameters", "Names")
+        self.values: dict[str, Outcome | None] = {}
 
     def name(self, ref: RemoteRef | ExtractRef) -> str:
         name = self._prefix + ref.key
@@ -101,54 +183,66 @@ class Reader:
 
     # --- values ---------------------------------------------------------------------------------
 
+    def refused(self, name: str) -> PermanentError | None:
+        """Why AWS would refuse ``name`` (selector included) in any call, checked before it is
+        sent: in a batch it would fail the names of every other reference with it."""
+        return id_problem(name, "parameter name", self._limits, _NEVER_IN_ID, trimmed=True)
+
     def read(self, requested: Iterable[str]) -> None:
         """Every name (with its selector) not read yet, 10 a call."""
-        todo = [n for n in dict.fromkeys(requested) if n not in self.values]
+        todo: list[str] = []
+        for name in dict.fromkeys(requested):
+            if name in self.values:
+                continue
+            problem = self.refused(name)
+            if problem is None:
+                todo.append(name)
+            else:
+                self.values[name] = problem
         if eso_call_pattern():  # the benchmark's model of ESO: GetParameter per entry
             for name in todo:
-                try:
-                    answer = self._client.get_parameter(Name=name, WithDecryption=True)
-                    self.values[name] = answer["Parameter"].get("Value")
-                except Exception as exc:
-                    self.values[name] = _missing_or(exc)
+                self.values[name] = self._one(name)
             return
         for group in _calls(todo):
             try:
-                answer = self._client.get_parameters(Names=group, WithDecryption=True)
+                answered = split_failing(group, self._batch, _missing_or)
             except Exception as exc:
-                error = _missing_or(exc)
-                self.values.update(dict.fromkeys(group, error))
+                self.values.update(dict.fromkeys(group, _missing_or(exc)))
                 continue
-            for name in answer.get("InvalidParameters", []):
-                self.values[name] = NotFoundError()
-            self._match(group, answer.get("Parameters", []))
+            self.values.update(answered)
             for name in group:
-                self.values.setdefault(name, NotFoundError())
+                if name not in answered:
+                    self.values[name] = self._one(name)
 
-    def _match(self, group: list[str], parameters: list[Mapping[str, Any]]) -> None:
-        wanted = {n: split_selector(n) for n in group if n not in self.values}
-        for parameter in parameters:
-            base, selector = parameter["Name"], str(parameter.get("Selector", "")).lstrip(":")
-            candidates = [n for n, (b, _) in wanted.items() if b == base]
-            if selector:
-                chosen = [n for n in candidates if wanted[n][1] == selector]
-            else:
-                version = str(parameter.get("Version", ""))
-                chosen = [n for n in candidates if wanted[n][1] == version] or [
-                    n for n in candidates if not wanted[n][1].isdigit()
-                ]
-            for name in chosen[:1]:
-                self.values[name] = parameter.get("Value")  # type: ignore[assignment]
-                del wanted[name]
+    def _batch(self, names: list[str]) -> dict[str, Outcome | None]:
+        return _match(names, self._client.get_parameters(Names=names, WithDecryption=True))
+
+    def _one(self, name: str) -> Outcome | None:
+        """One name read alone, whose answer needs no matching."""
+        try:
+            answer = self._client.get_parameter(Name=name, WithDecryption=True)
+        except Exception as exc:
+            return _missing_or(exc)
+        parameter = answer.get("Parameter")
+        return _value(parameter) if isinstance(parameter, Mapping) else PermanentError(_MALFORMED)
 
     def tags(self, name: str) -> bytes | ExtSecretsError:
+        problem = self.refused(name)
+        if problem is not None:
+            return problem
         try:
             answer = self._client.list_tags_for_resource(ResourceType="Parameter", ResourceId=name)
         except Exception as exc:
             if error_code(exc) in _MISSING_CODES:
                 return NotFoundError()
             return classify(exc, "error listing tags ")
-        return go_json_object({t["Key"]: t["Value"] for t in answer.get("TagList", [])})
+        tags = answer.get("TagList")
+        pairs = [t for t in tags if isinstance(t, Mapping)] if isinstance(tags, list) else []
+        if any(
+            not isinstance(t.get("Key"), str) or not isinstance(t.get("Value"), str) for t in pairs
+        ):
+            return PermanentError("malformed answer from Parameter Store: a tag is not text")
+        return go_json_object({t["Key"]: t["Value"] for t in pairs})
 
     # --- find -----------------------------------------------------------------------------------
 
@@ -188,7 +282,13 @@ class Reader:
                 Recursive=True,
                 WithDecryption=True,
             ):
-                found.update({p["Name"]: p.get("Value", "") for p in page.get("Parameters", [])})
+                for parameter in _parameters(page):
+                    name, value = parameter.get("Name"), parameter.get("Value")
+                    if not isinstance(name, str):
+                        continue
+                    if not isinstance(value, str):
+                        raise PermanentError(f"{_MALFORMED}: {name}")
+                    found[name] = value
         except Exception as exc:
             if error_code(exc) in _DENIED_CODES:
                 DENIED.remember(self._principal)
@@ -200,17 +300,22 @@ class Reader:
         names: list[str] = []
         params: dict[str, Any] = {"ParameterFilters": filters} if filters else {}
         for page in pages(self._client.describe_parameters, **params):
-            names.extend(p["Name"] for p in page.get("Parameters", []))
+            names.extend(n for p in _parameters(page) if isinstance(n := p.get("Name"), str))
         return names
 
     def found_values(self, names: Sequence[str]) -> SecretMap | ExtSecretsError:
         return found_map(
             (
-                (n, v if isinstance(v, ExtSecretsError) else v.encode())
+                (n, v if isinstance(v, ExtSecretsError) else (v or "").encode())
                 for n, v in ((n, self.values[n]) for n in names)
             ),
             "parameter",
         )
+
+
+def _parameters(page: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    found = page.get("Parameters")
+    return [p for p in found if isinstance(p, Mapping)] if isinstance(found, list) else []
 
 
 def _answer(ref: RemoteRef | ExtractRef, outcome: Outcome | bytes | None) -> FetchOutcome:

@@ -199,3 +199,14 @@ def extsecrets_api_calls() -> Mapping[tuple[str, str, str], int] | None:
     ``("AWS/SecretsManager", "BatchGetSecretValue", "success")``. The operator exports the sum
     over plugins as ESO's ``externalsecret_provider_api_calls_count`` metric.
     """
+
+
+@hookspec
+def extsecrets_batch_fallbacks() -> Mapping[tuple[str, str], int] | None:
+    """How often this plugin gave up a batch call for one-by-one reads. **Collected**.
+
+    Return cumulative counts keyed by ``(provider, call)``, ``call`` being the batch call given
+    up, for example ``("AWS/SecretsManager", "BatchGetSecretValue")`` when an identity is denied
+    it. The operator exports the sum over plugins as
+    ``extsecrets_provider_batch_fallbacks_total``.
+    """

@@ -124,7 +124,9 @@ def read_manifests(
                 else:
                     text, name = Path(file).read_text(encoding="utf-8"), file
                 docs.extend(parse_documents(text, name))
-            except (OSError, UnicodeDecodeError) as exc:
+            except UnicodeDecodeError:  # its text quotes a byte of the file, maybe of a Secret
+                errors.append(ManifestError(f"{file}: cannot read: not valid UTF-8"))
+            except OSError as exc:
                 errors.append(ManifestError(f"{file}: cannot read: {exc}"))
             except ManifestError as exc:
                 errors.append(exc)

@@ -484,12 +484,21 @@ class PluginHost:
 
     def api_calls(self) -> dict[tuple[str, str, str], int]:
         """Backend call counts from every plugin implementing ``extsecrets_api_calls``."""
-        total: dict[tuple[str, str, str], int] = {}
+        return self._counts("extsecrets_api_calls")
+
+    def batch_fallbacks(self) -> dict[tuple[str, str], int]:
+        """Batch calls given up for one-by-one reads, from ``extsecrets_batch_fallbacks``."""
+        return self._counts("extsecrets_batch_fallbacks")
+
+    def _counts(self, hook: str) -> dict[Any, int]:
+        """The sum, key by key, of a counting hook's answers over active plugins (a plugin
+        that fails to answer is left out: metrics must not fail a scrape)."""
+        total: dict[Any, int] = {}
         for info in self.plugins:
-            if info.status != "active" or "extsecrets_api_calls" not in self._hooks[info.name]:
+            if info.status != "active" or hook not in self._hooks[info.name]:
                 continue
             try:
-                results = self._call("extsecrets_api_calls", info.name)
+                results = self._call(hook, info.name)
             except ExtSecretsError:
                 continue
             for part in results:

@@ -169,13 +169,23 @@ def _go_type(value: Any) -> str:
     return "number"
 
 
+def _json_problem(exc: ValueError) -> str:
+    """Why a payload is not JSON, without its bytes or where they are (the texts of Python's
+    decoders quote a byte, or give the offset of the fault, which says how long a value is)."""
+    if isinstance(exc, UnicodeDecodeError):
+        return "the value is not valid UTF-8"
+    if isinstance(exc, json.JSONDecodeError):
+        return exc.msg
+    return str(exc)  # _Raw's own texts, which quote nothing
+
+
 def object_members(payload: bytes | str, key: str) -> dict[str, bytes]:
     """The top-level members of a JSON object (``extract``): strings decoded, ``null`` empty,
     anything else as its JSON text as written."""
     try:
         data, raw = _parse(payload)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise PermanentError(f"unable to unmarshal secret {key}: {exc}") from None
+    except ValueError as exc:  # UnicodeDecodeError included
+        raise PermanentError(f"unable to unmarshal secret {key}: {_json_problem(exc)}") from None
     if not isinstance(data, dict):
         raise PermanentError(
             f"unable to unmarshal secret {key}: json: cannot unmarshal {_go_type(data)} into "

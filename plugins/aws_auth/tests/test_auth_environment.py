@@ -130,7 +130,7 @@ def test_mounted_irsa_web_identity_uses_the_sts_endpoint_variable(
     [
         ("://no-scheme", 'parse "://no-scheme": missing protocol scheme'),
         ("http://bad\x7fhost", "net/url: invalid control character in URL"),
-        ("http://host:port", 'parse "http://host:port": invalid port "port" after host'),
+        ("http://host:port", 'parse "http://host:port": invalid port ":port" after host'),
     ],
 )
 def test_an_unparsable_endpoint_is_named(aws, monkeypatch, value: str, detail: str) -> None:
@@ -138,8 +138,9 @@ def test_an_unparsable_endpoint_is_named(aws, monkeypatch, value: str, detail: s
     monkeypatch.setenv("AWS_STS_ENDPOINT", value)
     world = AuthWorld(STORE)
     (result,) = world.validate().values()
+    shown = value.replace("\x7f", "\\u007f")  # a control character is shown escaped
     assert (
-        result.error == f"unable to create session: failed to parse sts endpoint {value}: {detail}"
+        result.error == f"unable to create session: failed to parse sts endpoint {shown}: {detail}"
     )
 
 

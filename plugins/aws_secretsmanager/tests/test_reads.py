@@ -177,7 +177,7 @@ def test_extract_shares_the_read_with_data(aws, sm) -> None:
         (
             {"dataFrom": [{"extract": {"key": "plain"}}]},
             "error processing spec.dataFrom[0].extract, err: unable to unmarshal secret plain: "
-            "Expecting value: line 1 column 1 (char 0)",
+            "Expecting value",
         ),
         (
             {"dataFrom": [{"extract": {"key": "app/db", "property": "list"}}]},

@@ -5,7 +5,9 @@
 - ``externalsecret_status_condition{name,namespace,condition,status}``: 1 for the Ready
   status an ExternalSecret has, 0 for the other;
 - ``externalsecret_provider_api_calls_count{provider,call,status}``: backend calls, from every
-  plugin's ``extsecrets_api_calls``.
+  plugin's ``extsecrets_api_calls``;
+- ``extsecrets_provider_batch_fallbacks_total{provider,call}`` (ours, ESO has no batches):
+  batch calls given up for one-by-one reads, from every plugin's ``extsecrets_batch_fallbacks``.
 
 The names are exposed exactly (no ``_total`` appended where ESO has none).
 """
@@ -86,3 +88,15 @@ class OperatorMetrics(Collector):
                 count,
             )
         yield api
+        fallbacks = Metric(
+            "extsecrets_provider_batch_fallbacks",
+            "Batch calls given up for one-by-one reads (the batch call was denied)",
+            "counter",
+        )
+        for (provider, call), count in sorted(self._host.batch_fallbacks().items()):
+            fallbacks.add_sample(
+                "extsecrets_provider_batch_fallbacks_total",
+                {"provider": provider, "call": call},
+                count,
+            )
+        yield fallbacks

@@ -12,7 +12,10 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import hmac
+import json
 import os
+import secrets
 from collections.abc import Hashable, Mapping
 from typing import Any, Literal
 
@@ -44,10 +47,16 @@ AUDIENCE_ANNOTATION = "eks.amazonaws.com/audience"
 DEFAULT_AUDIENCE = "sts.amazonaws.com"
 SESSION_NAME = "external-secrets-provider-aws"
 TOKEN_SECONDS = 3600
-# The default chain reads these; a change of any of them changes the identity.
+# The default chain reads these; a change of any of them changes the identity. The secret ones
+# enter the cache key only through a keyed hash (_fingerprint).
+_SECRET_VARIABLES = (
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_SECURITY_TOKEN",  # botocore's older name of the session token
+    "AWS_CONTAINER_AUTHORIZATION_TOKEN",
+)
 _CHAIN_VARIABLES = (
     "AWS_ACCESS_KEY_ID",
-    "AWS_SESSION_TOKEN",
     "AWS_PROFILE",
     "AWS_CONFIG_FILE",
     "AWS_SHARED_CREDENTIALS_FILE",
@@ -168,8 +177,15 @@ def plan_for(
     return plan
 
 
-def _fingerprint(value: str) -> str:
-    return hashlib.sha256(value.encode()).hexdigest()
+# Fingerprints need only compare within this process; a random key keeps a cache key (or its
+# repr in a debugger) from being a dictionary-attackable hash of a credential.
+_FINGERPRINT_KEY = secrets.token_bytes(32)
+
+
+def _fingerprint(*values: str | None) -> str:
+    """One keyed hash of ``values`` (``None``: unset), for cache keys."""
+    text = json.dumps(values)
+    return hmac.new(_FINGERPRINT_KEY, text.encode(), hashlib.sha256).hexdigest()
 
 
 def cache_key(plan: AuthPlan, cluster: Any) -> Hashable:
@@ -190,8 +206,7 @@ def cache_key(plan: AuthPlan, cluster: Any) -> Hashable:
         base = ("jwt", plan.account_namespace, plan.account_name, plan.audiences, annotations)
     else:
         env = tuple((v, os.environ.get(v)) for v in _CHAIN_VARIABLES)
-        secret = os.environ.get("AWS_SECRET_ACCESS_KEY")
-        base = ("default", env, _fingerprint(secret) if secret else None)
+        base = ("default", env, _fingerprint(*(os.environ.get(v) for v in _SECRET_VARIABLES)))
     return ("aws", base, attrs.evolve(plan, secret_parts=()), endpoint_settings())
 
 
@@ -209,7 +224,13 @@ def _secret_value(cluster: Any, part: SecretPart) -> str:
         raise AuthError(
             f'could not fetch {part.label} secret: cannot find secret data for key: "{part.key}"'
         )
-    return bytes(secret.data[part.key]).decode()
+    try:
+        return bytes(secret.data[part.key]).decode("utf-8")
+    except UnicodeDecodeError:  # its text quotes the bytes: name the key only
+        raise AuthError(
+            f'could not fetch {part.label} secret: key "{part.key}" of Kubernetes secret '
+            f'"{part.name}" in namespace "{part.namespace}" is not valid UTF-8'
+        ) from None
 
 
 def _static_session(plan: AuthPlan, cluster: Any) -> AWSSession:

@@ -13,6 +13,8 @@ import re
 from collections.abc import Mapping
 from urllib.parse import urlsplit
 
+from botocore.utils import is_valid_endpoint_url, is_valid_ipv6_endpoint_url
+
 from extsecrets.errors import ConfigError
 
 __all__ = ["ENDPOINT_VARIABLES", "endpoint_for", "endpoint_settings"]
@@ -26,23 +28,63 @@ ENDPOINT_VARIABLES: Mapping[str, tuple[str, str]] = {
     "ecr-public": ("AWS_ECR_PUBLIC_ENDPOINT", "ecr public"),
 }
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
+_PORT = re.compile(r"(:[0-9]*)?")
+
+
+def _go_quote(text: str) -> str:
+    """Go's ``%q`` for the printable strings that get this far."""
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _authority(value: str) -> str:
+    """The ``host[:port]`` part as Go's ``url.Parse`` cuts it (userinfo dropped)."""
+    scheme = _SCHEME.match(value)
+    rest = value[scheme.end() :] if scheme else value
+    if not rest.startswith("//"):
+        return ""
+    return re.split(r"[/?#]", rest[2:], maxsplit=1)[0].rpartition("@")[2]
+
+
+def _go_host_problem(host: str) -> str | None:
+    """Go's ``parseHost``: a bracketed IPv6 host must close, a port must be digits."""
+    if host.startswith("["):
+        close = host.rfind("]")
+        if close < 0:
+            return "missing ']' in host"
+        colon_port = host[close + 1 :]
+    else:
+        colon = host.rfind(":")
+        colon_port = host[colon:] if colon >= 0 else ""
+    if not _PORT.fullmatch(colon_port):
+        return f"invalid port {_go_quote(colon_port)} after host"
+    if " " in host:
+        return 'invalid character " " in host name'
+    return None
 
 
 def _problem(value: str) -> str | None:
-    """Why Go's ``url.Parse`` (or botocore) would refuse ``value``, in Go's words."""
+    """Why ``value`` cannot be an endpoint: in Go's ``url.Parse`` words where Go refuses it,
+    else what botocore would refuse it for (``None``: usable)."""
     if _CONTROL.search(value):
         return "net/url: invalid control character in URL"
+    quoted = f"parse {_go_quote(value)}"
     if value.startswith(":"):
-        return f'parse "{value}": missing protocol scheme'
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        return f'parse "{value}": an endpoint needs http:// or https:// and a host'
-    if " " in parts.netloc:
-        return f'parse "{value}": invalid character " " in host name'
+        return f"{quoted}: missing protocol scheme"
+    host = _authority(value)
+    problem = _go_host_problem(host)
+    if problem is not None:
+        return f"{quoted}: {problem}"
     try:
-        parts.port  # noqa: B018 - raises on a malformed port
-    except ValueError:
-        return f'parse "{value}": invalid port "{parts.netloc.rpartition(":")[2]}" after host'
+        parts = urlsplit(value)
+        hostname = parts.hostname
+        port = parts.port
+    except ValueError:  # Python checks what Go leaves to the dialer: IPv6 literals, port range
+        return f"{quoted}: invalid host or port {_go_quote(host)}"
+    if parts.scheme not in ("http", "https") or not hostname:
+        return f"{quoted}: an endpoint needs http:// or https:// and a host"
+    if port == 0 or not (is_valid_endpoint_url(value) or is_valid_ipv6_endpoint_url(value)):
+        return f"{quoted}: invalid host or port {_go_quote(host)}"
     return None
 
 

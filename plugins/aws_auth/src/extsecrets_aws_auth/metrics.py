@@ -2,7 +2,14 @@
 
 Every client the AWS plugins use comes from :class:`extsecrets_aws_auth.session.AWSSession`,
 which counts each API call here; the operator exposes the counts as ESO's
-``externalsecret_provider_api_calls_count`` metric.
+``externalsecret_provider_api_calls_count`` metric, and :data:`FALLBACKS` as
+``extsecrets_provider_batch_fallbacks_total``.
+
+botocore emits an event after a call that was sent (``after-call``) or failed on the way
+(``after-call-error``), but none when it refuses a call before sending it (parameter
+validation, endpoint resolution). So each call is noted as *prepared* on its thread; being sent
+clears the note, and a note still there when the call's failure is classified, or when the
+thread prepares its next call, is counted as an error: ESO counts such calls as errors too.
 """
 
 from __future__ import annotations
@@ -10,7 +17,14 @@ from __future__ import annotations
 import threading
 from collections import Counter
 
-__all__ = ["API_CALLS", "FALLBACKS", "CallCounter"]
+__all__ = [
+    "API_CALLS",
+    "FALLBACKS",
+    "CallCounter",
+    "call_prepared",
+    "call_sent",
+    "unsent_call_failed",
+]
 
 
 class CallCounter:
@@ -43,3 +57,25 @@ API_CALLS = CallCounter()
 #: batch APIs an identity was denied, so reads went one by one: ``(service, operation,
 #: "fallback")``, counted once per identity each time the fallback is (re)decided
 FALLBACKS = CallCounter()
+
+_pending = threading.local()
+
+
+def call_prepared(counter: CallCounter, service: str, operation: str) -> None:
+    """A call is being built on this thread; it counts only once sent, or as failed."""
+    unsent_call_failed()
+    _pending.call = (counter, service, operation)
+
+
+def call_sent() -> None:
+    """The prepared call went out: ``after-call`` or ``after-call-error`` counts it."""
+    _pending.call = None
+
+
+def unsent_call_failed() -> None:
+    """The call prepared on this thread, if botocore refused it before sending: an error."""
+    call: tuple[CallCounter, str, str] | None = getattr(_pending, "call", None)
+    if call is not None:
+        _pending.call = None
+        counter, service, operation = call
+        counter.add(service, operation, "error")

@@ -15,7 +15,7 @@ import extsecrets
 from extsecrets.types import AuthScheme, Credentials, GeneratorView, Registration, StoreView
 from extsecrets_aws_auth import AWS_AUTH_SCHEME
 from extsecrets_aws_auth.credentials import authenticate, cache_key, plan_for
-from extsecrets_aws_auth.metrics import API_CALLS
+from extsecrets_aws_auth.metrics import API_CALLS, FALLBACKS
 
 
 @extsecrets.hookimpl
@@ -63,5 +63,15 @@ def extsecrets_api_calls() -> dict[tuple[str, str, str], int]:
     for (service, operation, status), count in API_CALLS.snapshot().items():
         ok = status.startswith("2")
         key = (_PROVIDERS.get(service, service), operation, "success" if ok else "error")
+        out[key] = out.get(key, 0) + count
+    return out
+
+
+@extsecrets.hookimpl
+def extsecrets_batch_fallbacks() -> dict[tuple[str, str], int]:
+    """Batch calls an identity was denied, so its reads went one by one (spec §0.14)."""
+    out: dict[tuple[str, str], int] = {}
+    for (service, operation, _), count in FALLBACKS.snapshot().items():
+        key = (_PROVIDERS.get(service, service), operation)
         out[key] = out.get(key, 0) + count
     return out

@@ -8,7 +8,8 @@ to get a botocore client configured the way spec §2.8 and §2.9 ask. Every clie
   the STS clients botocore's own credential chain creates (web identity from the environment);
 - retries with botocore's ``standard`` mode, ``spec.retrySettings.maxRetries`` as the total
   number of attempts (ESO's meaning) and ``retryInterval`` as a fixed delay between them;
-- counts each API call in :data:`extsecrets_aws_auth.metrics.API_CALLS`.
+- counts each API call in :data:`extsecrets_aws_auth.metrics.API_CALLS`, failed ones (connection
+  refused, timeouts, parameters botocore refuses...) with status ``error``.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from botocore.retries import quota, standard
 from extsecrets.errors import drop_debug_records
 from extsecrets.types import RetrySettings
 from extsecrets_aws_auth.endpoints import endpoint_for
-from extsecrets_aws_auth.metrics import API_CALLS, CallCounter
+from extsecrets_aws_auth.metrics import API_CALLS, CallCounter, call_prepared, call_sent
 
 __all__ = ["USER_AGENT_APP_ID", "AWSSession", "new_botocore_session"]
 
@@ -76,12 +77,26 @@ class _Session(botocore.session.Session):  # type: ignore[misc]
         service = client.meta.service_model.service_name
         counter = self._counter
 
+        # Each handler takes only what botocore passes on its event (botocore.client:
+        # ``after-call`` gets http_response, parsed, model, context; ``after-call-error`` only
+        # exception and context), plus ``event_name``, which every event carries.
+        def prepared(model: Any, **_: Any) -> None:
+            call_prepared(counter, service, model.name)
+
+        def sending(**_: Any) -> None:
+            call_sent()
+
         def after_call(http_response: Any, model: Any, **_: Any) -> None:
+            call_sent()
             counter.add(service, model.name, str(getattr(http_response, "status_code", "")))
 
-        def after_error(model: Any, **_: Any) -> None:
-            counter.add(service, model.name, "error")
+        def after_error(event_name: str, **_: Any) -> None:
+            # a connection refused, a timeout, an SSL failure, missing credentials...
+            call_sent()
+            counter.add(service, event_name.rpartition(".")[2], "error")
 
+        client.meta.events.register("provide-client-params", prepared)
+        client.meta.events.register("before-call", sending)
         client.meta.events.register("after-call", after_call)
         client.meta.events.register("after-call-error", after_error)
         if self._retry is not None and self._retry.retry_interval:

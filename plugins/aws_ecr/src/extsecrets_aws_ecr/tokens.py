@@ -10,7 +10,7 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-from extsecrets.errors import ExtSecretsError, PermanentError, with_context
+from extsecrets.errors import ExtSecretsError, PermanentError
 from extsecrets.sync.keys import decode_value
 from extsecrets.types import Generated, SecretBytes
 from extsecrets_aws_auth.errors import classify
@@ -78,5 +78,11 @@ def generate(spec: ECRAuthorizationTokenSpec, session: AWSSession) -> Generated:
         return _public(session) if spec.scope == "public" else _private(session)
     except ExtSecretsError:
         raise
-    except (KeyError, TypeError, ValueError) as exc:
-        raise with_context(PermanentError(type(exc).__name__), "malformed answer: ") from None
+    except KeyError as exc:  # the field name is ours, never a value
+        raise PermanentError(f"malformed answer: no {exc.args[0]}") from None
+    except (AttributeError, TypeError, ValueError, OverflowError):
+        # the text of these can quote the token: name the fields instead
+        raise PermanentError(
+            "malformed answer: authorizationData, authorizationToken or expiresAt "
+            "is not of the expected type"
+        ) from None

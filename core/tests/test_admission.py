@@ -116,6 +116,19 @@ def test_every_entry_reading_a_store_needs_one(host: PluginHost) -> None:
     assert check_yaml(with_override, host) == []
 
 
+def test_an_empty_remote_key_is_refused_with_its_path(host: PluginHost) -> None:
+    body = (
+        "  data:\n  - {secretKey: a, remoteRef: {key: k}}\n  - {secretKey: b, remoteRef: {key: ''}}"
+        "\n  dataFrom:\n  - extract: {key: k}\n  - extract: {key: ''}\n  - find: {tags: {a: b}}\n"
+    )
+    assert es_lines(host, body) == [
+        "spec.data[1].remoteRef.key: must not be empty: no provider has a secret without a name",
+        "spec.dataFrom[1].extract.key: must not be empty: no provider has a secret without a name",
+    ]
+    # a key of one space is the provider's to judge (its plugin checks it before sending)
+    assert es_lines(host, "  data:\n  - {secretKey: a, remoteRef: {key: ' '}}\n") == []
+
+
 def test_templates_are_refused_until_they_are_supported(host: PluginHost) -> None:
     body = "  target: {template: {type: kubernetes.io/dockerconfigjson}}\n" + ONE_ENTRY
     (line,) = es_lines(host, body)

@@ -123,6 +123,7 @@ def external_secret_problems(es: ExternalSecret) -> Iterator[Problem]:
             seen.add(item.secret_key)
 
     yield from _store_refs(es)
+    yield from _remote_keys(es)
     yield from _data_from_details(es)
 
 
@@ -144,6 +145,22 @@ def _store_refs(es: ExternalSecret) -> Iterator[Problem]:
     for i, source in enumerate(es.spec.data_from):
         if source.extract is not None or source.find is not None:
             yield from _needs_store(default, source.source_ref, ("spec", "dataFrom", i))
+
+
+_EMPTY_KEY = "must not be empty: no provider has a secret without a name"
+
+
+def _remote_keys(es: ExternalSecret) -> Iterator[Problem]:
+    """A remote key no provider can ever resolve is refused here, before it reaches a batch
+    (ESO accepts an empty key and fails at sync time). Provider-specific rules (length,
+    characters) are the plugins' own, applied to each reference before it is sent."""
+    for i, item in enumerate(es.spec.data):
+        generated = item.source_ref is not None and item.source_ref.generator_ref is not None
+        if not item.remote_ref.key and not generated:
+            yield Problem.at(("spec", "data", i, "remoteRef", "key"), _EMPTY_KEY)
+    for i, source in enumerate(es.spec.data_from):
+        if source.extract is not None and not source.extract.key:
+            yield Problem.at(("spec", "dataFrom", i, "extract", "key"), _EMPTY_KEY)
 
 
 def _needs_store(

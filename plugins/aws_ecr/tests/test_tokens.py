@@ -174,3 +174,43 @@ def test_a_service_account_without_a_role_is_the_seed_error(aws) -> None:
         "unable to create aws session: an IAM role must be associated with service account "
         "puller (namespace: app)"
     )
+
+
+@pytest.mark.parametrize(
+    ("entry", "error"),
+    [
+        ({"authorizationToken": token("AWS:a")}, "malformed answer: no expiresAt"),
+        (
+            {"authorizationToken": 12345, "expiresAt": 1},
+            "malformed answer: authorizationData, authorizationToken or expiresAt is not of "
+            "the expected type",
+        ),
+    ],
+)
+def test_a_malformed_answer_names_the_field_not_an_exception_class(
+    aws, entry: dict[str, Any], error: str
+) -> None:
+    aws.answer("ecr", "GetAuthorizationToken", {"authorizationData": [entry]}, count=-1)
+    world = AuthWorld(GENERATOR, uses())
+    assert synced(world)["app/pull"].error == (
+        "error processing spec.dataFrom[0].sourceRef.generatorRef, err: error using generator: "
+        + error
+    )
+
+
+def test_an_unreachable_ecr_is_named_and_not_a_type_error(aws, monkeypatch) -> None:
+    import socket
+
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))  # bound, not listening: connections are refused
+    endpoint = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    monkeypatch.setenv("AWS_ECR_ENDPOINT", endpoint)
+    try:
+        world = AuthWorld(GENERATOR, uses())
+        error = synced(world)["app/pull"].error
+    finally:
+        sock.close()
+    assert error == (
+        "error processing spec.dataFrom[0].sourceRef.generatorRef, err: error using generator: "
+        f'unable to get authorization token: Could not connect to the endpoint URL: "{endpoint}/"'
+    )

@@ -11,7 +11,8 @@ Besides moto's API (``POST /moto-api/reset`` clears every service), it serves:
   ``DELETE`` forgets them.
 - ``POST /_extsecrets/faults`` with ``{service, operation, code, status, message, count}``: the
   next ``count`` matching requests (``count`` -1: all) get that error instead of an answer (with
-  ``body`` instead of ``code``: that JSON answer); ``DELETE`` removes every fault.
+  ``body`` instead of ``code``: that JSON answer; with ``contains``: only requests whose body
+  holds that text, as when AWS refuses one id); ``DELETE`` removes every fault.
 
 moto keeps no record of some parameters (STS session tags), hence the recorder.
 """
@@ -54,7 +55,7 @@ class _Recorder:
         body = environ["wsgi.input"].read(length) if length else b""
         environ["wsgi.input"] = io.BytesIO(body)
         entry = _describe(environ, body)
-        fault = self._take_fault(entry) if entry is not None else None
+        fault = self._take_fault(entry, body) if entry is not None else None
         if entry is not None and fault is not None:
             entry["status"] = int(fault.get("status", 400))
             self._record(entry)
@@ -79,9 +80,11 @@ class _Recorder:
         with self._lock:
             self.requests.append(entry)
 
-    def _take_fault(self, entry: dict[str, Any]) -> dict[str, Any] | None:
+    def _take_fault(self, entry: dict[str, Any], body: bytes = b"") -> dict[str, Any] | None:
         with self._lock:
             for fault in self.faults:
+                if str(fault.get("contains", "")).encode() not in body:
+                    continue
                 if fault.get("service", entry["service"]) != entry["service"]:
                     continue
                 if fault.get("operation", entry["operation"]) != entry["operation"]:
@@ -282,8 +285,10 @@ class EmulatorClient:
         message: str = "injected by the test emulator",
         count: int = 1,
         access_key_id: str | None = None,
+        contains: str | None = None,
     ) -> None:
-        """Make the next ``count`` matching calls fail (``count`` -1: every one)."""
+        """Make the next ``count`` matching calls fail (``count`` -1: every one); with
+        ``contains``, only calls whose request body holds that text."""
         fault: dict[str, Any] = {
             "service": service,
             "operation": operation,
@@ -294,6 +299,8 @@ class EmulatorClient:
         }
         if access_key_id is not None:
             fault["access_key_id"] = access_key_id
+        if contains is not None:
+            fault["contains"] = contains
         self._call("POST", "/_extsecrets/faults", fault)
 
 

@@ -101,6 +101,29 @@ def test_a_refused_connection_is_a_temporary_error_with_botocores_text_and_is_co
     assert api_samples(world.host).get(REFUSED_BATCH) == before + 1
 
 
+STS_CALL = (
+    'externalsecret_provider_api_calls_count{call="AssumeRole",provider="AWS/STS",status="error"}'
+)
+
+
+def test_an_unreachable_sts_fails_the_session_with_botocores_text_and_is_counted(
+    aws: Any, env_identity: None, closed_port: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    endpoint = f"http://127.0.0.1:{closed_port}"
+    monkeypatch.setenv("AWS_STS_ENDPOINT", endpoint)
+    role = "arn:aws:iam::123456789012:role/team-b"
+    store = (SM_STORE % "").replace('prefix: ""', f"role: '{role}'") + FAST_RETRIES
+    world = AuthWorld(store, READ_K)
+    before = api_samples(world.host).get(STS_CALL, 0.0)
+    result = synced(world)["app/e"]
+    assert result.error == (
+        "error processing spec.data[0] (key: k), err: unable to create session: "
+        f'AssumeRole {role}: Could not connect to the endpoint URL: "{endpoint}/"'
+    )
+    assert api_samples(world.host).get(STS_CALL) == before + 1
+    assert aws.requests() == []
+
+
 def test_a_refused_connection_classifies_as_temporary(closed_port: int) -> None:
     counter = CallCounter()
     session = new_botocore_session(RetrySettings(max_retries=1), counter)

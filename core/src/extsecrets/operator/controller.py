@@ -4,14 +4,17 @@ Every change seen by the watches (an ExternalSecret, a store, a managed Secret) 
 objects it concerns; the loop takes whatever is due, decides for each ExternalSecret whether a
 provider read is needed (spec §6.1), and hands all that are to the engine in one batch, so a
 secret shared by many ExternalSecrets is read once. After a sync the next refresh is scheduled
-(``refreshInterval``, earlier for expiring generated values); a failure is retried with
-exponential backoff. Finalizers and ``deletionPolicy`` on delete follow spec §6.8.
+on the grid of the store the ExternalSecret reads (:mod:`extsecrets.sync.schedule`), earlier for
+expiring generated values; a failure is retried with exponential backoff, at one time for all
+that failed together on one store, so a store's ExternalSecrets stay in one batch. Finalizers
+and ``deletionPolicy`` on delete follow spec §6.8.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+import math
 import random
 import threading
 import time
@@ -20,7 +23,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from extsecrets.cluster.kube import KubeCluster
-from extsecrets.cluster.objects import ExternalSecretStatus, ObjectRef
+from extsecrets.cluster.objects import ExternalSecretStatus, ObjectRef, SecretObject
 from extsecrets.errors import ExtSecretsError
 from extsecrets.model import (
     ESO_API_VERSION,
@@ -32,7 +35,17 @@ from extsecrets.model import (
 from extsecrets.operator.metrics import OperatorMetrics
 from extsecrets.operator.scheduler import Scheduler
 from extsecrets.sync.engine import Engine, SyncResult
-from extsecrets.sync.schedule import never_synced, next_refresh, refresh_due, target_valid
+from extsecrets.sync.schedule import (
+    StoreGroup,
+    annotated_refresh_by,
+    expiring,
+    periodic,
+    refresh_by,
+    store_fraction,
+    store_group,
+    sync_needed,
+    target_valid,
+)
 from extsecrets.sync.status import ERROR_REASON, ReadyState, parse_status, status_after
 from extsecrets.sync.target import target_name
 
@@ -43,6 +56,13 @@ log = logging.getLogger(__name__)
 FINALIZER = "externalsecrets.external-secrets.io/externalsecret-cleanup"
 STORE_REFRESH = 300.0
 BACKOFF_START, BACKOFF_MAX = 5.0, 300.0
+#: keys due within this many seconds go out together (and count as due when taken)
+WINDOW = 0.25
+#: refreshes that fell due while the operator was down are spread over up to this long
+RESTART_SPREAD = 30.0
+#: a refreshTime read back from the status has whole seconds
+_STATUS_SLACK = 1.0 + WINDOW
+_NEVER = math.inf
 
 
 def _utcnow() -> dt.datetime:
@@ -54,6 +74,18 @@ def _meta(raw: Mapping[str, Any]) -> Mapping[str, Any]:
     return meta if isinstance(meta, Mapping) else {}
 
 
+_VOLATILE_META = ("resourceVersion", "managedFields")
+
+
+def _status_only(old: Mapping[str, Any], new: Mapping[str, Any]) -> bool:
+    """Whether ``new`` differs from ``old`` in its status (and resourceVersion) only."""
+    if old.get("spec") != new.get("spec"):
+        return False
+    before, after = _meta(old), _meta(new)
+    keys = (set(before) | set(after)) - set(_VOLATILE_META)
+    return all(before.get(k) == after.get(k) for k in keys)
+
+
 class Controller:
     def __init__(
         self,
@@ -63,14 +95,26 @@ class Controller:
         *,
         batch_size: int = 500,
         clock: Callable[[], dt.datetime] = _utcnow,
+        monotonic: Callable[[], float] = time.monotonic,
+        rng: random.Random | None = None,
     ) -> None:
         self.engine = engine
         self.cluster = cluster
         self.metrics = metrics
         self.batch_size = batch_size
         self._clock = clock
-        self.scheduler = Scheduler()
+        self._random = rng or random.Random()
+        self.scheduler = Scheduler(monotonic, window=WINDOW)
+        # wall time (UTC seconds) minus monotonic time: planned times convert to the
+        # scheduler's clock with one offset, so equal plans give equal due times
+        self._offset = clock().timestamp() - monotonic()
         self._failures: dict[Hashable, int] = {}
+        # ExternalSecret key -> when its next refresh is planned (UTC seconds; inf: never).
+        # Read back from the status (and the Secret's refresh-by annotation) when missing.
+        self._planned: dict[Hashable, float] = {}
+        # one backoff jitter per (store, failure count) in a cycle
+        self._jitter: dict[tuple[Hashable, int], float] = {}
+        self._retry_lock = threading.Lock()
         # Secret -> ExternalSecrets writing it and back, for those with a spec.target.name
         # other than their own name
         self._targets: dict[tuple[str, str], set[tuple[str, str]]] = {}
@@ -91,15 +135,19 @@ class Controller:
         if kind == "DELETED" or new is None:
             self._unindex(key)
             self.scheduler.forget(("es", *key))
+            self._planned.pop(("es", *key), None)
+            self._failures.pop(("es", *key), None)
             self.metrics.forget(*key)
             return
+        if old is not None and _status_only(old, new):
+            return  # our own status writes: nothing to do (ESO's predicates skip them too)
         spec = new.get("spec") if isinstance(new.get("spec"), Mapping) else {}
         target = (spec.get("target") or {}).get("name") if isinstance(spec, Mapping) else None
         self._index(key, (key[0], str(target or key[1])))
         status = new.get("status") if isinstance(new.get("status"), Mapping) else {}
         # never-synced objects go first
         first = not (status or {}).get("syncedResourceVersion")
-        self.scheduler.schedule(("es", *key), time.monotonic() - (1.0 if first else 0.0))
+        self.scheduler.schedule(("es", *key), self.scheduler.now() - (1.0 if first else 0.0))
 
     def on_secret(
         self, kind: str, old: Mapping[str, Any] | None, new: Mapping[str, Any] | None
@@ -172,7 +220,7 @@ class Controller:
             except Exception:
                 log.exception("reconcile cycle failed")
                 for key in keys:
-                    self._retry(key)
+                    self._retry(key, "cycle")
 
     def stop(self) -> None:
         self._stop.set()
@@ -181,6 +229,10 @@ class Controller:
     def process(self, keys: Iterable[Hashable]) -> None:
         es_keys = [k for k in keys if isinstance(k, tuple) and k[0] == "es"]
         store_keys = [k for k in keys if isinstance(k, tuple) and k[0] == "store"]
+        self._jitter.clear()
+        offset = self._clock().timestamp() - self.scheduler.now()
+        if abs(offset - self._offset) > 1.0:  # the wall clock was set: plan on the new one
+            self._offset = offset
         if store_keys:
             self._validate_stores(store_keys)
         if es_keys:
@@ -203,7 +255,8 @@ class Controller:
                 log.warning(
                     "not synced", extra={"externalsecret": f"{namespace}/{name}", "error": str(exc)}
                 )
-                self._retry(key)
+                # (what fails here fails for a cluster reason: retried together)
+                self._retry(key, "prepare")
                 return None
 
         # each may patch its finalizer first: several at once
@@ -213,8 +266,10 @@ class Controller:
             due = [es for es in pool.map(prepare, keys) if es is not None]
         if not due:
             return
-        for result in self.engine.sync(due):
-            self._after(result, now)
+        results = self.engine.sync(due)
+        finished = self._clock()
+        for es, result in zip(due, results, strict=True):
+            self._after(es, result, now, finished)
 
     def _prepare(self, raw: Mapping[str, Any], now: dt.datetime) -> ExternalSecret | None:
         """The ExternalSecret if it needs a sync now; otherwise its next refresh is scheduled."""
@@ -232,46 +287,93 @@ class Controller:
         if FINALIZER not in finalizers:
             self.cluster.set_finalizers(raw, [*finalizers, FINALIZER])
         status = parse_status(raw.get("status"))
-        if refresh_due(es, status, now):
+        if sync_needed(es, status, now):
             return es
-        if not target_valid(es, self.cluster.get_secret(namespace, target_name(es))):
+        key = ("es", namespace, name)
+        secret = self.cluster.get_secret(namespace, target_name(es))
+        planned = self._planned.get(key)
+        if planned is None:
+            planned = self._planned[key] = self._plan_from_status(es, status, secret, now)
+        if planned <= now.timestamp() + WINDOW or not target_valid(es, secret):
             return es
-        self._schedule_refresh(("es", namespace, name), es, status, now)
+        self.scheduler.schedule(key, planned - self._offset)
         return None
 
-    def _after(self, result: SyncResult, now: dt.datetime) -> None:
+    def _plan_from_status(
+        self,
+        es: ExternalSecret,
+        status: ExternalSecretStatus,
+        secret: SecretObject | None,
+        now: dt.datetime,
+    ) -> float:
+        """The next refresh of an ExternalSecret this process has not synced (it started, or
+        took over), from ``refreshTime`` and the Secret's refresh-by annotation. One that fell
+        due meanwhile waits its store's share of up to :data:`RESTART_SPREAD`: stores do not
+        all refresh at once, a store's ExternalSecrets still do."""
+        assert status.refresh_time is not None  # (never-synced ones need a sync anyway)
+        synced = status.refresh_time.timestamp()
+        plans = (
+            periodic(es, synced, _STATUS_SLACK),
+            refresh_by(es, synced, annotated_refresh_by(secret)),
+        )
+        planned = min((p for p in plans if p is not None), default=_NEVER)
+        wall = now.timestamp()
+        if planned > wall:
+            return planned
+        interval = es.spec.refresh_interval.seconds
+        spread = min(RESTART_SPREAD, interval / 10) if interval > 0 else RESTART_SPREAD
+        return wall + store_fraction(store_group(es)) * spread
+
+    def _after(
+        self, es: ExternalSecret, result: SyncResult, now: dt.datetime, finished: dt.datetime
+    ) -> None:
+        """Plan the next refresh of a synced ExternalSecret (on its store's grid, or when its
+        generated values must be renewed), or retry a failed one."""
         key = ("es", result.namespace, result.name)
         ready = result.status.condition("Ready")
         self.metrics.synced(result.namespace, result.name, result.ok, ready.status if ready else "")
         if result.ok:
             self._failures.pop(key, None)
-            if result.refresh_after is not None:
-                self.scheduler.schedule(key, time.monotonic() + result.refresh_after)
+            wall = now.timestamp()
+            plans = [periodic(es, wall, WINDOW)]
+            if expiring(es, result.refresh_after):
+                assert result.refresh_after is not None
+                plans.append(refresh_by(es, wall, wall + result.refresh_after))
+            planned = min((p for p in plans if p is not None), default=_NEVER)
+            self._planned[key] = planned
+            if planned < _NEVER:
+                self.scheduler.schedule(key, planned - self._offset)
             return
         log.warning(
             "sync failed",
             extra={"externalsecret": f"{result.namespace}/{result.name}", "error": result.error},
         )
         if result.retry:
-            self._retry(key)
+            self._retry(key, store_group(es), es.spec.refresh_interval.seconds, finished)
 
-    def _schedule_refresh(
-        self, key: Hashable, es: ExternalSecret, status: ExternalSecretStatus, now: dt.datetime
+    def _retry(
+        self,
+        key: Hashable,
+        group: StoreGroup | str | None = None,
+        interval: float = 0.0,
+        now: dt.datetime | None = None,
     ) -> None:
-        at = next_refresh(es, status, now)
-        if at is None:
-            return
-        delay = (at - now).total_seconds()
-        if delay <= 0 and not never_synced(status):
-            # overdue after a restart: spread such refreshes instead of doing them at once
-            delay = random.uniform(0, min(30.0, es.spec.refresh_interval.seconds / 10))
-        self.scheduler.schedule(key, time.monotonic() + delay)
-
-    def _retry(self, key: Hashable) -> None:
-        failures = self._failures.get(key, 0) + 1
-        self._failures[key] = failures
+        """Retry ``key`` with exponential backoff: 5 s doubling to 5 min, and no longer than
+        its ``refreshInterval`` (it would be read by then anyway). Everything of one ``group``
+        (a store) that fails in one cycle with the same count of failures is retried at the
+        very same time, so it stays one batch; groups get different jitter (±10 %)."""
+        with self._retry_lock:  # (prepare runs in threads)
+            failures = self._failures.get(key, 0) + 1
+            self._failures[key] = failures
+            slot = (key if group is None else group, failures)
+            jitter = self._jitter.get(slot)
+            if jitter is None:
+                jitter = self._jitter[slot] = self._random.uniform(0.9, 1.1)
         delay = min(BACKOFF_START * 2 ** (failures - 1), BACKOFF_MAX)
-        self.scheduler.schedule(key, time.monotonic() + delay * random.uniform(0.9, 1.1))
+        if interval > 0:
+            delay = min(delay, max(interval, BACKOFF_START))
+        wall = (now or self._clock()).timestamp()
+        self.scheduler.schedule(key, wall + delay * jitter - self._offset)
 
     def _invalid(self, raw: Mapping[str, Any], checked: CheckedObject, now: dt.datetime) -> None:
         """An ExternalSecret extsecrets cannot use: say why in its status, once."""

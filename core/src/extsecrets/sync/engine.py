@@ -46,6 +46,7 @@ from extsecrets.sync import status as st
 from extsecrets.sync.assemble import Entry, Outcome, assemble, plan_entries
 from extsecrets.sync.credentials import CredentialCache
 from extsecrets.sync.isolation import run_isolated
+from extsecrets.sync.schedule import renew_delay, with_refresh_by
 from extsecrets.sync.scrub import ValueScrubber
 from extsecrets.sync.stores import StoreResolver, parse_store_status, store_view
 from extsecrets.sync.target import (
@@ -488,7 +489,7 @@ class Engine:
                     es, old, now, st.ReadyState(True, *st.MISSING), None, refresh
                 )
             check_ownership(es, existing)
-            wanted = desired_secret(es, existing, data)
+            wanted = with_refresh_by(desired_secret(es, existing, data), es, refresh, now)
             if existing is not None and existing.immutable and existing.data != wanted.data:
                 raise _ImmutableError(f"unable to mutate secret {name}: secret is immutable")
             try:
@@ -642,6 +643,6 @@ def _refresh_after(
     due = interval if interval > 0 else None
     for (m, _), value in generated.items():
         if m == n and isinstance(value, Generated) and value.expires_at is not None:
-            left = max((value.expires_at - _EXPIRY_MARGIN - now).total_seconds(), 0.0)
+            left = renew_delay(value.expires_at, now)
             due = left if due is None else min(due, left)
     return due

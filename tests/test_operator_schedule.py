@@ -6,6 +6,7 @@ also after a restart."""
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from typing import Any
 
 import pytest
@@ -74,7 +75,7 @@ def test_a_batch_stays_one_batch_through_an_outage(op: Operator) -> None:
     failed = op.fetches(outage, outage + 300)
     assert all(c["keys"] == KEYS for _, c in failed)
     # 5 s doubling, capped at the refresh interval (60 s), each ±10 %: one call each time
-    gaps = [b - a for (a, _), (b, _) in zip(failed, failed[1:], strict=False)]
+    gaps = [b - a for (a, _), (b, _) in itertools.pairwise(failed)]
     assert len(gaps) >= 6
     for i, gap in enumerate(gaps):
         assert 0.9 * min(5 * 2**i, 60) <= gap <= 1.1 * min(5 * 2**i, 60)
@@ -104,7 +105,8 @@ def test_stores_refresh_at_different_times_and_spread_after_a_restart(
     for name in ("alpha", "beta"):
         times = [t for t, c in op.fetches(t0 + 1) if c["store"] == name]
         group = ("SecretStore", "app", name)
-        assert times and all(grid_point(t, 60, group) == t for t in times)
+        assert times
+        assert all(grid_point(t, 60, group) == t for t in times)
     alpha = grid_point(t0 + 600, 60, ("SecretStore", "app", "alpha"))
     beta = grid_point(t0 + 600, 60, ("SecretStore", "app", "beta"))
     assert alpha != beta
@@ -176,7 +178,8 @@ def test_a_status_write_does_not_reschedule(op: Operator) -> None:
     op.run_until(op.clock.t + 1)
     key = ("es", "app", "e0")
     planned = op.controller.scheduler.due_at(key)
-    assert planned is not None and planned > op.clock.t
+    assert planned is not None
+    assert planned > op.clock.t
     raw = op.view.raw("app", "e0")
     assert raw is not None
     before = {**raw, "status": {}}

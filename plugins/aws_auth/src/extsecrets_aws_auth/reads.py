@@ -78,19 +78,41 @@ def found_map(
 # --- batched reads that one bad id cannot break ---------------------------------------------
 
 R = TypeVar("R")
+# 4xx answers about the request as a whole (signature, clock, the action itself): splitting
+# the ids would only repeat them.
+_CALL_LEVEL_CODES = frozenset(
+    {
+        "IncompleteSignature",
+        "InvalidAction",
+        "InvalidSignatureException",
+        "MissingAction",
+        "MissingAuthenticationToken",
+        "MissingAuthenticationTokenException",
+        "OptInRequired",
+        "RequestExpired",
+        "UnknownOperationException",
+    }
+)
 
 
 def caused_by_request(exc: BaseException) -> bool:
     """Whether a failed call may have failed because of an id it carried: botocore refused a
-    parameter, or AWS answered a 4xx that is neither throttling nor about access. Asking for
-    fewer ids can then get the others through; anything else (throttling, 5xx, connection,
-    access denied, an answer that could not be parsed) is about the call, not its ids."""
+    parameter, or AWS answered a 4xx that is neither throttling nor about access or the call
+    as a whole. Asking for fewer ids can then get the others through; anything else
+    (throttling, 5xx, connection, access denied, an answer that could not be parsed) is about
+    the call, not its ids."""
     if isinstance(exc, ParamValidationError):
         return True
     if not isinstance(exc, ClientError):
         return False
     status = int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) or 0)
-    return 400 <= status < 500 and type(classify(exc)) is PermanentError
+    code = str(exc.response.get("Error", {}).get("Code", ""))
+    return (
+        400 <= status < 500
+        and status not in (403, 429)
+        and code not in _CALL_LEVEL_CODES
+        and type(classify(exc)) is PermanentError
+    )
 
 
 def split_failing(

@@ -153,7 +153,9 @@ def _match(group: Sequence[str], answer: Mapping[str, Any]) -> dict[str, Outcome
             elif selector.isdigit():
                 fit = key[1] == selector
             else:
-                claims = sum(1 for b, s in wanted.values() if s == key[1] and b in ids)
+                claims = sum(
+                    1 for b, s in wanted.values() if s.isdigit() and s == key[1] and b in ids
+                )
                 copies = sum(1 for p in parameters if _identity(p) == key and not p.get("Selector"))
                 fit = copies > claims
             if fit:

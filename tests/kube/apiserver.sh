@@ -5,6 +5,9 @@
 #   tests/kube/apiserver.sh start DIR   certificates, etcd, apiserver, controller manager in DIR;
 #                                       prints DIR/kubeconfig on stdout when the server is ready
 #   tests/kube/apiserver.sh stop DIR    stops exactly the processes listed in DIR/pids
+#   tests/kube/apiserver.sh stop-apiserver DIR   stops only the kube-apiserver (etcd, the
+#                                       controller manager and every object stay)
+#   tests/kube/apiserver.sh start-apiserver DIR  starts it again: same port and certificates
 #
 # Everything comes from Debian packages: nothing on PyPI ships a kube-apiserver and the machines
 # reach no other download site. Debian bookworm's *source* package `kubernetes` (upstream v1.20.2,
@@ -30,7 +33,7 @@ SA_ISSUER="https://kubernetes.default.svc.cluster.local"
 
 log() { printf '[kube %(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
-usage() { sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 
 # ---------------------------------------------------------------------------------------------
 # build
@@ -401,33 +404,8 @@ cmd_start() {
     # Tests that need etcd itself (compacting it to make a watch expire) find it here.
     printf 'http://127.0.0.1:%s\n' "$etcd_port" >"$d/etcd-url"
 
-    # --insecure-port 0: 1.20 otherwise serves unauthenticated HTTP on 8080.
-    # --endpoint-reconciler-type none: the `kubernetes` Service endpoints would otherwise be
-    #   reconciled to the advertise address, which may not be a loopback one.
-    # --cert-dir: where it would write self-signed certificates (default /var/run/kubernetes).
-    # --watch-cache=false: watches are served by etcd itself, so one older than etcd's last
-    #   compaction gets 410 Gone as on a busy cluster (the relist tests compact etcd to get it).
-    launch "$d" kube-apiserver "$BIN/kube-apiserver" \
-        --etcd-servers "http://127.0.0.1:$etcd_port" \
-        --bind-address 127.0.0.1 \
-        --secure-port "$api_port" \
-        --insecure-port 0 \
-        --advertise-address 127.0.0.1 \
-        --endpoint-reconciler-type none \
-        --cert-dir "$d/apiserver-certs" \
-        --tls-cert-file "$d/apiserver.crt" \
-        --tls-private-key-file "$d/apiserver.key" \
-        --client-ca-file "$d/ca.crt" \
-        --authorization-mode RBAC \
-        --service-account-issuer "$SA_ISSUER" \
-        --api-audiences "$SA_ISSUER" \
-        --service-account-key-file "$d/sa.pub" \
-        --service-account-signing-key-file "$d/sa.key" \
-        --service-cluster-ip-range 10.0.0.0/24 \
-        --profiling=false \
-        --watch-cache=false
+    start_apiserver "$d" "$etcd_port" "$api_port"
     local curl_admin=(curl -fsS --cacert "$d/ca.crt" --cert "$d/admin.crt" --key "$d/admin.key")
-    wait_for kube-apiserver "$(pid_of "$d" kube-apiserver)" 90 "${curl_admin[@]}" "$server/readyz"
 
     # --port 0: 1.20 otherwise serves insecure HTTP on 0.0.0.0:10252.
     # --authentication-skip-lookup: the apiserver has no front-proxy (requestheader) CA, and
@@ -458,6 +436,71 @@ cmd_start() {
 
     trap - EXIT
     log "ready in $((SECONDS - t0)) s: $server (logs and pids in $d)"
+    echo "$d/kubeconfig"
+}
+
+# Starts the kube-apiserver of DIR on API_PORT, over the etcd on ETCD_PORT, and waits until it
+# is ready (used by `start`, and by `start-apiserver` after `stop-apiserver`).
+start_apiserver() {   # dir etcd_port api_port
+    local d="$1" etcd_port="$2" api_port="$3"
+    local server="https://127.0.0.1:$api_port"
+    # --insecure-port 0: 1.20 otherwise serves unauthenticated HTTP on 8080.
+    # --endpoint-reconciler-type none: the `kubernetes` Service endpoints would otherwise be
+    #   reconciled to the advertise address, which may not be a loopback one.
+    # --cert-dir: where it would write self-signed certificates (default /var/run/kubernetes).
+    # --watch-cache=false: watches are served by etcd itself, so one older than etcd's last
+    #   compaction gets 410 Gone as on a busy cluster (the relist tests compact etcd to get it).
+    launch "$d" kube-apiserver "$BIN/kube-apiserver" \
+        --etcd-servers "http://127.0.0.1:$etcd_port" \
+        --bind-address 127.0.0.1 \
+        --secure-port "$api_port" \
+        --insecure-port 0 \
+        --advertise-address 127.0.0.1 \
+        --endpoint-reconciler-type none \
+        --cert-dir "$d/apiserver-certs" \
+        --tls-cert-file "$d/apiserver.crt" \
+        --tls-private-key-file "$d/apiserver.key" \
+        --client-ca-file "$d/ca.crt" \
+        --authorization-mode RBAC \
+        --service-account-issuer "$SA_ISSUER" \
+        --api-audiences "$SA_ISSUER" \
+        --service-account-key-file "$d/sa.pub" \
+        --service-account-signing-key-file "$d/sa.key" \
+        --service-cluster-ip-range 10.0.0.0/24 \
+        --profiling=false \
+        --watch-cache=false
+    local curl_admin=(curl -fsS --cacert "$d/ca.crt" --cert "$d/admin.crt" --key "$d/admin.key")
+    wait_for kube-apiserver "$(pid_of "$d" kube-apiserver)" 90 "${curl_admin[@]}" "$server/readyz"
+}
+
+# Stops only the kube-apiserver of DIR (tests of an API server outage): etcd keeps every object,
+# the controller manager keeps running, and `start-apiserver` brings it back as it was.
+cmd_stop_apiserver() {
+    [ $# -eq 1 ] || usage
+    local d="$1" p
+    p="$(pid_of "$d" kube-apiserver 2>/dev/null || true)"
+    [ -n "$p" ] || die "no kube-apiserver in $d/pids"
+    if alive "$p" && tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null | grep -qF "$d/"; then
+        kill -TERM "$p" 2>/dev/null || true
+        local deadline=$((SECONDS + 10))
+        while alive "$p" && [ $SECONDS -lt $deadline ]; do sleep 0.2; done
+        if alive "$p"; then kill -KILL "$p" 2>/dev/null || true; fi
+    fi
+    awk '$2 != "kube-apiserver"' "$d/pids" >"$d/pids.tmp" && mv -f "$d/pids.tmp" "$d/pids"
+    log "stopped kube-apiserver (pid $p)"
+}
+
+# Starts the kube-apiserver of DIR again: same port, certificates and etcd.
+cmd_start_apiserver() {
+    [ $# -eq 1 ] || usage
+    local d="$1" etcd_port api_port
+    [ -z "$(pid_of "$d" kube-apiserver 2>/dev/null || true)" ] \
+        || die "$d/pids lists a kube-apiserver: run '$0 stop-apiserver $d' first"
+    etcd_port="$(sed -E 's#.*:([0-9]+)$#\1#' "$d/etcd-url")"
+    api_port="$(sed -nE 's#^ *server: https://127\.0\.0\.1:([0-9]+)$#\1#p' "$d/kubeconfig")"
+    [ -n "$etcd_port" ] && [ -n "$api_port" ] || die "no etcd URL or server address in $d"
+    start_apiserver "$d" "$etcd_port" "$api_port"
+    log "kube-apiserver ready again: https://127.0.0.1:$api_port"
     echo "$d/kubeconfig"
 }
 
@@ -500,5 +543,7 @@ case "${1:-}" in
     build) shift; [ $# -eq 0 ] || usage; cmd_build ;;
     start) shift; cmd_start "$@" ;;
     stop)  shift; [ $# -eq 1 ] || usage; cmd_stop "$(cd "$1" 2>/dev/null && pwd || echo "$1")" ;;
+    stop-apiserver)  shift; [ $# -eq 1 ] || usage; cmd_stop_apiserver "$(cd "$1" && pwd)" ;;
+    start-apiserver) shift; [ $# -eq 1 ] || usage; cmd_start_apiserver "$(cd "$1" && pwd)" ;;
     *) usage ;;
 esac

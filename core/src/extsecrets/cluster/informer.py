@@ -11,10 +11,18 @@ from typing import Any, NamedTuple
 from kubernetes.client.rest import ApiException
 from kubernetes.watch.watch import iter_resp_lines
 
+from extsecrets.cluster.apicalls import (
+    REQUEST_TIMEOUT,
+    Reachability,
+    api_call,
+    api_message,
+    is_unavailable,
+    unavailable,
+)
 from extsecrets.cluster.index import LabelIndex
 from extsecrets.cluster.packing import CompactJSON
 from extsecrets.cluster.port import ClusterError
-from extsecrets.errors import drop_debug_records
+from extsecrets.errors import ExtSecretsError, drop_debug_records
 
 __all__ = ["Change", "Informer", "raw_call"]
 
@@ -26,6 +34,8 @@ drop_debug_records("kubernetes.client.rest")
 
 #: objects per page of a list
 LIST_PAGE = 500
+#: longest wait between two attempts to list or watch after a failure (seconds)
+MAX_PAUSE = 16.0
 
 Change = Callable[[str, Mapping[str, Any] | None, Mapping[str, Any] | None], None]
 
@@ -36,13 +46,16 @@ def _key(obj: Mapping[str, Any]) -> tuple[str, str]:
 
 
 def raw_call(call: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-    """Call the client without its model classes: plain JSON is faster and keeps every field."""
-    response = call(*args, _preload_content=False, **kwargs)
-    return json.loads(response.data or b"null")
+    """Call the client without its model classes: plain JSON is faster and keeps every field.
+    An unreachable API server raises :class:`~extsecrets.cluster.port.ClusterUnavailableError`
+    (see :mod:`extsecrets.cluster.apicalls`)."""
+    return api_call("call the API server", call, *args, **kwargs)
 
 
 class Informer:
-    """Keeps a local copy of one kind of object by list + watch, relisting after a 410."""
+    """Keeps a local copy of one kind of object by list + watch, relisting after a 410 and
+    after the API server was unreachable (the watch broke: what changed meanwhile is only
+    known from a fresh list)."""
 
     def __init__(
         self,
@@ -73,8 +86,9 @@ class Informer:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.synced = threading.Event()
-        #: how many times the informer listed (the first list, then every relist after a 410)
+        #: how many times the informer listed (the first list, then every relist)
         self.lists = 0
+        self._outage = Reachability(log, f"informer {name}")
 
     # --- the cache --------------------------------------------------------------------------------
     # Objects are kept packed (extsecrets.cluster.packing): each read unpacks a fresh copy
@@ -166,7 +180,7 @@ class Informer:
         token: str | None = None
         while True:
             page = {"limit": LIST_PAGE, **({"_continue": token} if token else {})}
-            answer = raw_call(self._list, **self._selector_args(), **page)
+            answer = api_call(f"list {self.name}", self._list, **self._selector_args(), **page)
             for item in answer.get("items") or []:
                 item.setdefault("apiVersion", self._api_version)
                 item.setdefault("kind", self._kind)
@@ -193,6 +207,9 @@ class Informer:
             timeout_seconds=self._watch_seconds,
             allow_watch_bookmarks=True,
             _preload_content=False,
+            # the server ends the watch after timeout_seconds: a read that waits much longer
+            # is a connection that died without a word (a host gone, a partition)
+            _request_timeout=(REQUEST_TIMEOUT[0], self._watch_seconds + REQUEST_TIMEOUT[1]),
             **self._selector_args(),
         )
         try:
@@ -210,6 +227,7 @@ class Informer:
             try:
                 if not version:
                     version = self._relist()
+                    self._outage.succeeded()
                 for event in self._events(version):
                     if self._stop.is_set():
                         return
@@ -222,21 +240,36 @@ class Informer:
                     version = str((obj.get("metadata") or {}).get("resourceVersion") or version)
                     if kind != "BOOKMARK":
                         self._apply(str(kind), obj)
+                # the watch ran its course: the API server is answering
+                self._outage.succeeded()
                 pause = 1.0
             except ApiException as exc:
                 if exc.status == 410:
                     version = ""
                     continue
-                log.warning("informer %s: %s; retrying in %.0fs", self.name, exc.reason, pause)
+                self._outage.failed(_describe(f"watch {self.name}", exc))
                 self._stop.wait(pause)
-                pause = min(pause * 2, 30.0)
+                pause = min(pause * 2, MAX_PAUSE)
             except Exception as exc:
                 if self._stop.is_set():
                     return
-                log.warning("informer %s: %s; retrying in %.0fs", self.name, exc, pause)
+                self._outage.failed(_describe(f"watch {self.name}", exc))
                 self._stop.wait(pause)
-                pause = min(pause * 2, 30.0)
+                pause = min(pause * 2, MAX_PAUSE)
+                # the watch broke (the API server went away, or restarted): list again
                 version = ""
+
+
+def _describe(what: str, exc: Exception) -> Exception:
+    """A failure of the watch loop as a one-line error: errors of ours as they are, failures
+    of the connection sanitised (see :func:`~extsecrets.cluster.apicalls.unavailable`)."""
+    if isinstance(exc, ExtSecretsError):
+        return exc
+    if is_unavailable(exc):
+        return unavailable(what, exc)
+    if isinstance(exc, ApiException):
+        return ClusterError(f"could not {what}: {exc.status} {api_message(exc)}")
+    return ClusterError(f"could not {what}: unexpected {type(exc).__name__}")
 
 
 def _drop_managed_fields(obj: dict[str, Any]) -> dict[str, Any]:

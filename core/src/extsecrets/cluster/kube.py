@@ -12,7 +12,6 @@ once so the next cycle does not read its own write stale.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
 import threading
 import time
@@ -23,6 +22,7 @@ from typing import Any
 from kubernetes import client as k8s
 from kubernetes.client.rest import ApiException
 
+from extsecrets.cluster.apicalls import Reachability, api_call, api_message
 from extsecrets.cluster.convert import (
     compact_managed_fields,
     parse_rfc3339,
@@ -32,8 +32,10 @@ from extsecrets.cluster.convert import (
     str_map,
 )
 from extsecrets.cluster.events import EventSender
-from extsecrets.cluster.informer import Change, Informer, raw_call
+from extsecrets.cluster.informer import Change, Informer
+from extsecrets.cluster.invalid import problems_text
 from extsecrets.cluster.objects import (
+    Condition,
     EventType,
     ExternalSecretStatus,
     NamespaceObject,
@@ -43,7 +45,12 @@ from extsecrets.cluster.objects import (
     ServiceAccountToken,
     StoreStatus,
 )
-from extsecrets.cluster.port import ClusterError, ConflictError, StoreLookupError
+from extsecrets.cluster.port import (
+    ClusterError,
+    ClusterUnavailableError,
+    ConflictError,
+    StoreLookupError,
+)
 from extsecrets.errors import ExtSecretsError
 from extsecrets.model import (
     Catalog,
@@ -122,6 +129,7 @@ class KubeCluster:
                 self._custom_list(group, version, kind.lower() + "s"),
                 api_version=api_version,
                 kind=kind,
+                on_change=hooks.get(kind, hooks.get("Generator")),
             )
         secrets_call = (
             partial(self.core.list_namespaced_secret, namespace)
@@ -142,6 +150,7 @@ class KubeCluster:
             "namespaces", self.core.list_namespace, api_version="v1", kind="Namespace"
         )
         self.token_requests = 0
+        self._event_outage = Reachability(log, "events not recorded")
         self.events = EventSender(self._post_event)
 
     def _custom_list(self, group: str, version: str, plural: str) -> Callable[..., Any]:
@@ -202,9 +211,7 @@ class KubeCluster:
             return None
         checked = self.checked(raw)
         if checked.obj is None:
-            first = next((p for p in checked.problems if p.is_error), None)
-            detail = f": {first.path}: {first.message}" if first and first.path else ""
-            raise StoreLookupError(f"{checked.ident} is not valid{detail}")
+            raise StoreLookupError(f"{checked.ident} is not valid: {problems_text(checked)}")
         return checked.obj
 
     # --- reads --------------------------------------------------------------------------------
@@ -230,12 +237,17 @@ class KubeCluster:
             return None
         if raw is None:
             try:
-                raw = raw_call(self.core.read_namespaced_secret, name, namespace)
+                raw = api_call(
+                    f"read secret {namespace}/{name}",
+                    self.core.read_namespaced_secret,
+                    name,
+                    namespace,
+                )
             except ApiException as exc:
                 if exc.status == 404:
                     return None
                 raise ClusterError(
-                    f"could not read secret {namespace}/{name}: {exc.reason}"
+                    f"could not read secret {namespace}/{name}: {api_message(exc)}"
                 ) from None
         return secret_from_dict(raw, namespace, name)[0]
 
@@ -247,12 +259,17 @@ class KubeCluster:
 
     def get_service_account(self, namespace: str, name: str) -> ServiceAccountObject | None:
         try:
-            raw = raw_call(self.core.read_namespaced_service_account, name, namespace)
+            raw = api_call(
+                f"read serviceaccount {namespace}/{name}",
+                self.core.read_namespaced_service_account,
+                name,
+                namespace,
+            )
         except ApiException as exc:
             if exc.status == 404:
                 return None
             raise ClusterError(
-                f"could not read serviceaccount {namespace}/{name}: {exc.reason}"
+                f"could not read serviceaccount {namespace}/{name}: {api_message(exc)}"
             ) from None
         meta = raw.get("metadata") or {}
         return ServiceAccountObject(
@@ -271,12 +288,15 @@ class KubeCluster:
         body = {"spec": {"audiences": list(audiences), "expirationSeconds": expiration_seconds}}
         self.token_requests += 1
         try:
-            answer = raw_call(
-                self.core.create_namespaced_service_account_token, name, namespace, body
+            answer = api_call(
+                f"request a token for serviceaccount {namespace}/{name}",
+                self.core.create_namespaced_service_account_token,
+                name,
+                namespace,
+                body,
             )
         except ApiException as exc:
-            message = _api_message(exc)
-            raise ClusterError(message) from None
+            raise ClusterError(api_message(exc)) from None
         status = answer.get("status") or {}
         expires = parse_rfc3339(status.get("expirationTimestamp"))
         if expires is None:
@@ -291,7 +311,8 @@ class KubeCluster:
         body = secret_to_dict(secret)
         body["metadata"].pop("resourceVersion", None)
         try:
-            answer = raw_call(
+            answer = api_call(
+                f"create secret {secret.namespace}/{secret.name}",
                 self.core.create_namespaced_secret,
                 secret.namespace,
                 body,
@@ -305,7 +326,8 @@ class KubeCluster:
         self, secret: SecretObject, field_manager: str, owned_keys: frozenset[str]
     ) -> SecretObject:
         try:
-            answer = raw_call(
+            answer = api_call(
+                f"update secret {secret.namespace}/{secret.name}",
                 self.core.replace_namespaced_secret,
                 secret.name,
                 secret.namespace,
@@ -326,7 +348,13 @@ class KubeCluster:
         if resource_version:
             options["preconditions"] = {"resourceVersion": resource_version}
         try:
-            self.core.delete_namespaced_secret(name, namespace, body=options)
+            api_call(
+                f"delete secret {namespace}/{name}",
+                self.core.delete_namespaced_secret,
+                name,
+                namespace,
+                body=options,
+            )
         except ApiException as exc:
             if exc.status == 404:
                 return
@@ -342,20 +370,22 @@ class KubeCluster:
         self, meta: Mapping[str, Any], status: ExternalSecretStatus
     ) -> None:
         """Write ``status`` through the status subresource of the ExternalSecret ``meta`` names."""
+        namespace, name = meta.get("namespace"), meta.get("name")
         try:
-            answer = raw_call(
+            answer = api_call(
+                f"write the status of ExternalSecret {namespace}/{name}",
                 self.custom.patch_namespaced_custom_object_status,
                 ESO_GROUP,
                 ESO_VERSION,
-                meta.get("namespace"),
+                namespace,
                 "externalsecrets",
-                meta.get("name"),
+                name,
                 {"status": to_wire(status)},
             )
         except ApiException as exc:
             if exc.status == 404:
                 return  # deleted meanwhile
-            raise ClusterError(f"could not write status: {_api_message(exc)}") from None
+            raise ClusterError(f"could not write status: {api_message(exc)}") from None
         self.external_secrets.put(answer)
 
     def write_store_status(
@@ -365,9 +395,12 @@ class KubeCluster:
             "conditions": to_wire(ExternalSecretStatus(status.conditions))["conditions"],
             "capabilities": status.capabilities,
         }
+        where = _where(store.metadata.namespace, store.metadata.name)
+        what = f"write the status of {store.kind} {where}"
         try:
             if isinstance(store, SecretStore):
-                answer = raw_call(
+                answer = api_call(
+                    what,
                     self.custom.patch_namespaced_custom_object_status,
                     ESO_GROUP,
                     ESO_VERSION,
@@ -378,7 +411,8 @@ class KubeCluster:
                 )
                 self.secret_stores.put(answer)
             else:
-                answer = raw_call(
+                answer = api_call(
+                    what,
                     self.custom.patch_cluster_custom_object_status,
                     ESO_GROUP,
                     ESO_VERSION,
@@ -389,7 +423,66 @@ class KubeCluster:
                 self.cluster_secret_stores.put(answer)
         except ApiException as exc:
             if exc.status != 404:
-                raise ClusterError(f"could not write status: {_api_message(exc)}") from None
+                raise ClusterError(f"could not write status: {api_message(exc)}") from None
+
+    def informer_for(self, kind: str) -> Informer | None:
+        """The cache of ``kind`` (an ESO kind or a generator kind)."""
+        known = {
+            "ExternalSecret": self.external_secrets,
+            "SecretStore": self.secret_stores,
+            "ClusterSecretStore": self.cluster_secret_stores,
+        }
+        return known.get(kind) or self.generators.get(kind)
+
+    def write_ready(self, raw: Mapping[str, Any], ready: Condition) -> bool:
+        """Set the ``Ready`` condition of a store or generator as read (it may fail admission:
+        there is no model of it to hand over), keeping its other conditions. Returns ``False``
+        when the object has no status to write (gone, or a CRD without a status subresource,
+        as ESO's generator CRDs are)."""
+        kind = str(raw.get("kind"))
+        meta = raw.get("metadata") or {}
+        namespace, name = meta.get("namespace"), str(meta.get("name"))
+        group, _, version = str(raw.get("apiVersion")).rpartition("/")
+        status = raw.get("status") if isinstance(raw.get("status"), Mapping) else {}
+        others = [
+            c
+            for c in (status or {}).get("conditions") or []
+            if isinstance(c, Mapping) and c.get("type") != "Ready"
+        ]
+        wire = to_wire(ExternalSecretStatus((ready,)))["conditions"]
+        body = {"status": {"conditions": [*others, *wire]}}
+        what = f"write the status of {kind} {_where(namespace, name)}"
+        plural = kind.lower() + "s"
+        try:
+            if namespace:
+                answer = api_call(
+                    what,
+                    self.custom.patch_namespaced_custom_object_status,
+                    group,
+                    version,
+                    namespace,
+                    plural,
+                    name,
+                    body,
+                )
+            else:
+                answer = api_call(
+                    what,
+                    self.custom.patch_cluster_custom_object_status,
+                    group,
+                    version,
+                    plural,
+                    name,
+                    body,
+                )
+        except ApiException as exc:
+            if exc.status == 404:
+                return False
+            raise ClusterError(f"could not {what}: {api_message(exc)}") from None
+        informer = self.informer_for(kind)
+        if informer is not None:
+            informer.put(answer)
+        return True
 
     def record_event(
         self, regarding: ObjectRef, type: EventType, reason: str, message: str
@@ -420,9 +513,14 @@ class KubeCluster:
 
     def _post_event(self, namespace: str, body: Mapping[str, Any]) -> None:
         try:
-            raw_call(self.core.create_namespaced_event, namespace, body)
+            api_call("record an event", self.core.create_namespaced_event, namespace, body)
         except ApiException as exc:
-            log.warning("event not recorded: %s", _api_message(exc))
+            log.warning("event not recorded: %s", api_message(exc))
+        except ClusterUnavailableError as exc:
+            # an outage fails every event: said once, not once per event
+            self._event_outage.failed(exc)
+        else:
+            self._event_outage.succeeded()
 
     # --- finalizers -----------------------------------------------------------------------------
 
@@ -435,14 +533,16 @@ class KubeCluster:
                 "resourceVersion": meta.get("resourceVersion"),
             }
         }
+        namespace, name = meta.get("namespace"), meta.get("name")
         try:
-            answer = raw_call(
+            answer = api_call(
+                f"update the finalizers of ExternalSecret {namespace}/{name}",
                 self.custom.patch_namespaced_custom_object,
                 ESO_GROUP,
                 ESO_VERSION,
-                meta.get("namespace"),
+                namespace,
                 "externalsecrets",
-                meta.get("name"),
+                name,
                 patch,
             )
         except ApiException as exc:
@@ -452,15 +552,12 @@ class KubeCluster:
         self.external_secrets.put(answer)
 
 
-def _api_message(exc: ApiException) -> str:
-    try:
-        return str(json.loads(exc.body or b"{}").get("message") or exc.reason)
-    except (ValueError, AttributeError):
-        return str(exc.reason)
+def _where(namespace: str | None, name: str) -> str:
+    return f"{namespace}/{name}" if namespace else name
 
 
 def _write_error(exc: ApiException) -> ExtSecretsError:
-    message = _api_message(exc)
+    message = api_message(exc)
     if exc.status in (409,):
         return ConflictError(message)
     return ClusterError(message)

@@ -24,11 +24,23 @@ from extsecrets.cluster.objects import (
 from extsecrets.errors import ExtSecretsError, TemporaryError
 from extsecrets.model import ClusterSecretStore, ExternalSecret, Generator, SecretStore
 
-__all__ = ["Cluster", "ClusterError", "ConflictError", "StoreLookupError"]
+__all__ = [
+    "Cluster",
+    "ClusterError",
+    "ClusterUnavailableError",
+    "ConflictError",
+    "StoreLookupError",
+]
 
 
 class ClusterError(ExtSecretsError):
     """A request to the cluster failed (the message is safe to show)."""
+
+
+class ClusterUnavailableError(ClusterError, TemporaryError):
+    """The API server could not be reached or answered "try later" (connection refused or
+    reset, a timeout, a TLS failure, 429/5xx): retried with backoff, never a failure of the
+    object being written."""
 
 
 class ConflictError(TemporaryError):

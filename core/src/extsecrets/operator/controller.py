@@ -22,6 +22,12 @@ from collections.abc import Callable, Hashable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from extsecrets.cluster.invalid import (
+    INVALID_PREFIX,
+    VALID_AGAIN,
+    invalid_message,
+    invalid_reason,
+)
 from extsecrets.cluster.kube import KubeCluster
 from extsecrets.cluster.objects import ExternalSecretStatus, ObjectRef, SecretObject
 from extsecrets.errors import ExtSecretsError
@@ -46,7 +52,13 @@ from extsecrets.sync.schedule import (
     sync_needed,
     target_valid,
 )
-from extsecrets.sync.status import ERROR_REASON, ReadyState, parse_status, status_after
+from extsecrets.sync.status import (
+    ERROR_REASON,
+    ReadyState,
+    parse_status,
+    ready_condition,
+    status_after,
+)
 from extsecrets.sync.target import target_name
 
 __all__ = ["FINALIZER", "Controller"]
@@ -84,6 +96,19 @@ def _status_only(old: Mapping[str, Any], new: Mapping[str, Any]) -> bool:
     before, after = _meta(old), _meta(new)
     keys = (set(before) | set(after)) - set(_VOLATILE_META)
     return all(before.get(k) == after.get(k) for k in keys)
+
+
+def _ref(raw: Mapping[str, Any]) -> ObjectRef:
+    """What an event about the object ``raw`` is regarding."""
+    meta = _meta(raw)
+    namespace = meta.get("namespace")
+    return ObjectRef(
+        str(raw.get("apiVersion") or ESO_API_VERSION),
+        str(raw.get("kind")),
+        str(meta.get("name")),
+        str(namespace) if namespace else None,
+        meta.get("uid"),
+    )
 
 
 class Controller:
@@ -376,29 +401,47 @@ class Controller:
         self.scheduler.schedule(key, wall + delay * jitter - self._offset)
 
     def _invalid(self, raw: Mapping[str, Any], checked: CheckedObject, now: dt.datetime) -> None:
-        """An ExternalSecret extsecrets cannot use: say why in its status, once."""
-        problem = next((p for p in checked.problems if p.is_error), None)
-        detail = f"{problem.path}: {problem.message}" if problem and problem.path else str(problem)
-        message = f"invalid manifest: {detail}"
+        """An ExternalSecret extsecrets cannot use: every admission problem, as `extsecrets
+        validate` prints it, in its Ready condition and in a Warning event; written once (not
+        again while the problems stay the same)."""
+        message = invalid_message(checked)
         old = parse_status(raw.get("status"))
         current = old.condition("Ready")
-        if current is not None and current.message == message:
+        if current is not None and current.status == "False" and current.message == message:
             return
         meta = _meta(raw)
         status = status_after(old, ReadyState(False, ERROR_REASON, message), now)
         self.cluster.patch_external_secret_status(meta, status)
-        self.cluster.record_event(
-            ObjectRef(
-                ESO_API_VERSION,
-                "ExternalSecret",
-                str(meta.get("name")),
-                str(meta.get("namespace")),
-                meta.get("uid"),
-            ),
-            "Warning",
-            "UpdateFailed",
-            message,
-        )
+        self.cluster.record_event(_ref(raw), "Warning", "UpdateFailed", message)
+        log.warning("invalid manifest", extra={"object": str(checked.ident), "error": message})
+
+    def _admitted(self, raw: Mapping[str, Any], checked: CheckedObject, now: dt.datetime) -> bool:
+        """Whether a store or generator passes admission. If it does not, its Ready condition
+        and a Warning event say why, once (not again while the problems stay the same). Once
+        an edit fixed it, a Normal event says it is valid again; a store's Ready is then the
+        store validation's, a generator's says valid again."""
+        kind = str(raw.get("kind"))
+        ready = parse_status(raw.get("status")).condition("Ready")
+        if checked.obj is None:
+            message = invalid_message(checked)
+            if ready is not None and ready.status == "False" and ready.message == message:
+                return False
+            reason = invalid_reason(kind, checked)
+            state = ReadyState(False, reason, message)
+            self.cluster.write_ready(raw, ready_condition(ready, state, now))
+            self.cluster.record_event(_ref(raw), "Warning", reason, message)
+            log.warning("invalid manifest", extra={"object": str(checked.ident), "error": message})
+            return False
+        if (
+            ready is not None
+            and ready.status == "False"
+            and ready.message.startswith(INVALID_PREFIX)
+        ):
+            if kind not in ("SecretStore", "ClusterSecretStore"):
+                state = ReadyState(True, "Valid", VALID_AGAIN)
+                self.cluster.write_ready(raw, ready_condition(ready, state, now))
+            self.cluster.record_event(_ref(raw), "Normal", "Valid", VALID_AGAIN)
+        return True
 
     def _finalize(self, raw: Mapping[str, Any], finalizers: list[str]) -> None:
         """Spec §6.8: with deletionPolicy Delete, the Secret goes if this ExternalSecret controls
@@ -419,28 +462,30 @@ class Controller:
     # --- stores -------------------------------------------------------------------------------
 
     def _validate_stores(self, keys: list[Any]) -> None:
+        """Stores and generators that changed or are due: admission first (:meth:`_admitted`),
+        then each store is validated with its provider (spec §6.9) and scheduled again after
+        its ``refreshInterval``; a failed validation, or a status that could not be written,
+        sooner, with backoff (as ESO's requeue). Generators have nothing more to check."""
+        now = self._clock()
         stores: list[SecretStore | ClusterSecretStore] = []
         intervals: dict[tuple[str, str, str], float] = {}
-        for _, kind, namespace, name in keys:
-            informer = (
-                self.cluster.secret_stores
-                if kind == "SecretStore"
-                else self.cluster.cluster_secret_stores
-            )
-            raw = informer.get(namespace, name)
+        for key in keys:
+            _, kind, namespace, name = key
+            informer = self.cluster.informer_for(kind)
+            raw = informer.get(namespace, name) if informer is not None else None
             if raw is None:
                 continue
             checked = self.cluster.checked(raw)
-            if checked.obj is None or not isinstance(
-                checked.obj, (SecretStore, ClusterSecretStore)
-            ):
+            try:
+                admitted = self._admitted(raw, checked, now)
+            except ExtSecretsError as exc:
                 log.warning(
-                    "invalid store",
-                    extra={
-                        "store": str(checked.ident),
-                        "problems": [p.message for p in checked.problems],
-                    },
+                    "status not written", extra={"object": str(checked.ident), "error": str(exc)}
                 )
+                self._retry(key)
+                continue
+            self._failures.pop(key, None)
+            if not admitted or not isinstance(checked.obj, (SecretStore, ClusterSecretStore)):
                 continue
             store = checked.obj
             stores.append(store)
@@ -449,12 +494,21 @@ class Controller:
                 refresh.seconds if refresh and refresh.seconds > 0 else STORE_REFRESH
             )
         for result in self.engine.validate_stores(stores):
-            key = (result.kind, result.namespace or "", result.name)
+            where = (result.kind, result.namespace or "", result.name)
+            key = ("store", *where)
+            interval = intervals.get(where, STORE_REFRESH)
             if not result.ok:
                 log.warning(
                     "store not valid",
                     extra={"store": f"{result.kind} {result.name}", "error": result.error},
                 )
-            self.scheduler.schedule(
-                ("store", *key), time.monotonic() + intervals.get(key, STORE_REFRESH)
-            )
+            if result.unwritten is not None:
+                log.warning(
+                    "status not written",
+                    extra={"store": f"{result.kind} {result.name}", "error": result.unwritten},
+                )
+            if result.ok and result.unwritten is None:
+                self._failures.pop(key, None)
+                self.scheduler.schedule(key, self.scheduler.now() + interval)
+            else:
+                self._retry(key, interval=interval)

@@ -79,6 +79,8 @@ class Operator:
                 "ExternalSecret": self._on("on_external_secret"),
                 "SecretStore": self._on("on_store"),
                 "ClusterSecretStore": self._on("on_store"),
+                # generators are checked as stores are (admission, Ready, events)
+                "Generator": self._on("on_store"),
                 "Secret": self._on("on_secret"),
             },
             generator_kinds=generator_kinds,

@@ -32,11 +32,12 @@ from extsecrets.cluster.objects import (
     SecretObject,
     StoreStatus,
 )
-from extsecrets.cluster.port import Cluster, ClusterError, ConflictError
+from extsecrets.cluster.port import Cluster, ConflictError
 from extsecrets.errors import (
     ConfigError,
     ExtSecretsError,
     PluginError,
+    TemporaryError,
     sanitize,
     with_context,
 )
@@ -203,6 +204,11 @@ class Engine:
             ]
             try:
                 return self._finish(es, entries, outcomes, generated, n, now, scrub)
+            except ExtSecretsError as exc:
+                # a cluster call outside the guarded steps failed (the API server unreachable):
+                # this ExternalSecret fails and is retried, the others go on
+                old = st.parse_status(es.status)
+                return self._failed(es, old, now, exc, st.NOT_UPDATED, scrub=scrub)
             except Exception:
                 # A bug here must not cost the other ExternalSecrets their sync.
                 log.exception(
@@ -310,7 +316,11 @@ class Engine:
             state = st.ReadyState(result.ok, result.reason, result.message)
             status = StoreStatus((st.ready_condition(old.condition("Ready"), state, now),))
             if status != old:
-                self.cluster.write_store_status(store, status)
+                try:
+                    self.cluster.write_store_status(store, status)
+                except ExtSecretsError as exc:
+                    # this store's status is retried; the other stores go on
+                    result = attrs.evolve(result, unwritten=sanitize(str(exc)))
             ref = ObjectRef(ESO_API_VERSION, store.kind, store.metadata.name, namespace)
             if result.ok:
                 self.cluster.record_event(ref, "Normal", result.reason, result.message)
@@ -538,7 +548,20 @@ class Engine:
         written: bool = False,
     ) -> SyncResult:
         status = st.status_after(old, state, now, synced=es, binding=target_name(es))
-        self._write_status(es, old, status)
+        unwritten = self._write_status(es, old, status)
+        if unwritten is not None:
+            # the Secret is as wanted but the status does not say so: again soon, not at the
+            # next refresh
+            return SyncResult(
+                _namespace(es),
+                es.metadata.name,
+                False,
+                status,
+                secret=secret,
+                error=unwritten,
+                retry=True,
+                written=written,
+            )
         return SyncResult(
             _namespace(es),
             es.metadata.name,
@@ -566,20 +589,29 @@ class Engine:
         if scrub is not None:
             text = scrub(text)
         status = st.status_after(old, st.ReadyState(False, st.ERROR_REASON, ready_message), now)
-        self._write_status(es, old, status)
+        unwritten = self._write_status(es, old, status)
         self.cluster.record_event(_event_ref(es), "Warning", "UpdateFailed", text)
         if retry is None:
             retry = not isinstance(error, OwnershipError)
+        # a status that could not be written is written by a later attempt
+        retry = retry or unwritten is not None
         return SyncResult(_namespace(es), es.metadata.name, False, status, error=text, retry=retry)
 
     def _write_status(
         self, es: ExternalSecret, old: ExternalSecretStatus, status: ExternalSecretStatus
-    ) -> None:
-        if status != old:
-            try:
-                self.cluster.write_status(es, status)
-            except ClusterError as exc:
-                log.warning("status not written: %s", sanitize(str(exc)))
+    ) -> str | None:
+        """Write ``status`` if it changed. Returns why it could not be written (the caller
+        retries), ``None`` when it was written or unchanged."""
+        if status == old:
+            return None
+        try:
+            self.cluster.write_status(es, status)
+        except ExtSecretsError as exc:
+            text = sanitize(str(exc))
+            if not isinstance(exc, TemporaryError):  # a temporary one is in the result
+                log.warning("status not written: %s", text)
+            return text
+        return None
 
     def _timeout(self, what: str) -> ExtSecretsError:
         return PluginError(f"{what} did not finish within {self.plugin_timeout:g}s")

@@ -30,6 +30,8 @@ class StoreValidation:
     message: str
     error: str | None = None
     contacted: bool = True
+    #: why the store's status could not be written (the controller retries it soon)
+    unwritten: str | None = None
 
 
 def outcome(kind: str, namespace: str | None, name: str, result: object) -> StoreValidation:

@@ -425,3 +425,44 @@ def test_ps_name_and_arn_read_one_parameter(aws: Any, ssm: Any) -> None:
         "k3": b"param of team-a",
     }
     assert calls(aws, "ssm") == [("GetParameters", 4)]
+
+
+def test_ps_find_results_share_the_batch_with_a_bad_reference(aws: Any, ssm: Any) -> None:
+    for tenant in (*TENANTS, BAD):
+        ssm.add_tags_to_resource(
+            ResourceType="Parameter",
+            ResourceId=f"/{tenant}/db",
+            Tags=[{"Key": "kind", "Value": "db"}],
+        )
+    finder = external_secret("finder", "team-e", dataFrom=[{"find": {"tags": {"kind": "db"}}}])
+    finder["spec"]["secretStoreRef"] = {"name": "shared", "kind": "ClusterSecretStore"}
+    world = AuthWorld(
+        PS,
+        *(tenant_es(t, f"/{t}/db", "/common/ca", f"/{t}/token") for t in (*TENANTS, BAD)),
+        finder,
+    )
+    aws.fail(
+        "ssm",
+        "GetParameters",
+        "ValidationException",
+        message=REFUSED,
+        contains="/team-d/refused",
+        count=-1,
+    )
+    aws.clear_requests()
+    results = sync(world, "/team-d/refused")
+    assert_good_tenants_synced(world, results, "param")
+    assert results["team-e"].ok, results["team-e"].error
+    assert data_of(world, "finder", "team-e") == {
+        f"_{t}_db": f"param of {t}".encode() for t in (*TENANTS, BAD)
+    }
+    assert "ValidationException" in (results[BAD].error or "")
+    # the found /team-d/db joins the 9 names: 10, the culprit 8th; split as for Secrets Manager
+    assert calls(aws, "ssm") == [
+        ("DescribeParameters", 0),
+        ("GetParameters", 10),
+        ("GetParameters", 5),
+        ("GetParameters", 3),
+        ("GetParameters", 2),
+        ("GetParameters", 2),
+    ]

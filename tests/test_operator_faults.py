@@ -7,13 +7,16 @@ fake of our own port); and `extsecrets run` through a restart of the real kube-a
 
 from __future__ import annotations
 
+import base64
 import http.server
 import json
 import logging
 import socket
+import subprocess
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -326,3 +329,130 @@ def test_one_failed_store_status_fails_only_that_store(world, caplog) -> None:
     assert results["two"].ok
     assert list(w.cluster.store_statuses) == [("SecretStore", "app", "two")]
     no_traceback(caplog)
+
+
+# --- the operator through a restart of the real kube-apiserver --------------------------------
+
+
+def _secret_value(kube: Any, namespace: str, name: str) -> str | None:
+    secret = kube.secret(namespace, name)
+    if secret is None or not secret.data or "password" not in secret.data:
+        return None
+    return base64.b64decode(secret.data["password"]).decode()
+
+
+def _es(namespace: str, name: str, key: str) -> dict[str, Any]:
+    return {
+        "apiVersion": "external-secrets.io/v1",
+        "kind": "ExternalSecret",
+        "metadata": {"name": name, "namespace": namespace},
+        "spec": {
+            "secretStoreRef": {"name": "store"},
+            "refreshInterval": "5s",
+            "data": [{"secretKey": "password", "remoteRef": {"key": key, "property": "password"}}],
+        },
+    }
+
+
+@pytest.mark.kube
+def test_the_operator_rides_out_an_api_server_restart(kube, kube_server, aws, run_operator) -> None:
+    from aws_kit import client
+    from operator_kit import SCRIPT, wait_for
+
+    folder = Path(kube_server).parent
+    if not (folder / "pids").exists():
+        pytest.skip("the API server was not started by tests/kube/apiserver.sh in a folder")
+    sm = client(aws, "secretsmanager")
+    for key in ("outage/one", "outage/two"):
+        sm.create_secret(Name=key, SecretString=json.dumps({"password": "before"}))
+    ns = kube.namespace("outage")
+    kube.apply(
+        {
+            "apiVersion": "v1",
+            "kind": "Secret",
+            "metadata": {"name": "awssm-secret", "namespace": ns},
+            "data": {
+                "access-key": base64.b64encode(b"AKIAOPERATOR00000001").decode(),
+                "secret-access-key": base64.b64encode(b"s").decode(),
+            },
+        }
+    )
+    auth = {
+        "secretRef": {
+            "accessKeyIDSecretRef": {"name": "awssm-secret", "key": "access-key"},
+            "secretAccessKeySecretRef": {"name": "awssm-secret", "key": "secret-access-key"},
+        }
+    }
+    kube.apply(
+        {
+            "apiVersion": "external-secrets.io/v1",
+            "kind": "SecretStore",
+            "metadata": {"name": "store", "namespace": ns},
+            "spec": {
+                "provider": {
+                    "aws": {"service": "SecretsManager", "region": "eu-central-1", "auth": auth}
+                }
+            },
+        }
+    )
+    kube.apply(_es(ns, "one", "outage/one"))
+    kube.apply(_es(ns, "two", "outage/two"))
+    operator = run_operator("--namespace", ns)
+    for name in ("one", "two"):
+        wait_for(lambda n=name: _secret_value(kube, ns, n) == "before", 60, f"{name} synced")
+
+    def run_script(command: str) -> None:
+        subprocess.run(["bash", str(SCRIPT), command, str(folder)], check=True, timeout=180)
+
+    run_script("stop-apiserver")
+    try:
+        # AWS changes while the API server is away
+        for key in ("outage/one", "outage/two"):
+            sm.put_secret_value(SecretId=key, SecretString=json.dumps({"password": "after"}))
+        # the operator notices (a watch, and a sync that could not read its credentials) ...
+        wait_for(
+            lambda: "informer externalsecrets: could not" in operator.logs(),
+            60,
+            "the watch to fail",
+        )
+        wait_for(
+            lambda: (
+                f"could not read secret {ns}/awssm-secret: the API server is unreachable"
+                in operator.logs()
+            ),
+            60,
+            "a sync to fail",
+        )
+        # ... and keeps running
+        assert operator.process.poll() is None
+    finally:
+        run_script("start-apiserver")
+
+    # back: the change made meanwhile is synced, and the watches list again
+    for name in ("one", "two"):
+        wait_for(lambda n=name: _secret_value(kube, ns, n) == "after", 90, f"{name} after")
+        wait_for(lambda n=name: kube.ready(ns, n), 30, f"the Ready of {name}")
+        assert kube.ready(ns, name) == ("True", "SecretSynced", "secret synced")
+    kube.apply(_es(ns, "three", "outage/one"))
+    wait_for(
+        lambda: _secret_value(kube, ns, "three") == "after", 90, "an ExternalSecret made after"
+    )
+    assert operator.process.poll() is None
+
+    logs = operator.logs()
+    records = [json.loads(line) for line in logs.splitlines() if line.strip()]
+    assert "Traceback" not in logs
+    assert [r for r in records if r["level"] in ("ERROR", "CRITICAL")] == []
+    # the client's own text (pool repr, URL) never reaches a line
+    assert "ConnectionPool" not in logs
+    assert "Max retries" not in logs
+    # each watch said once that it failed (not once per attempt), and that it works again
+    said = [r for r in records if r["message"].startswith("informer externalsecrets:")]
+    assert len(said) == 2, said
+    assert said[0]["level"] == "WARNING"
+    assert said[0]["message"].startswith(
+        "informer externalsecrets: could not watch externalsecrets: the API server is unreachable ("
+    )
+    assert said[0]["message"].endswith("; retrying")
+    assert said[1]["level"] == "INFO"
+    assert said[1]["message"].startswith("informer externalsecrets: working again after ")

@@ -38,6 +38,7 @@ def env_identity(aws: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "env-secret")
     DENIED._until.clear()
     yield
+    DENIED._until.clear()
     aws.reset_faults()
 
 

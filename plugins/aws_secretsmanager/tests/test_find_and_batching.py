@@ -4,6 +4,7 @@ and error classes, counted from what reached the emulator."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -23,7 +24,10 @@ def es(name: str, **spec: Any) -> dict[str, Any]:
 
 
 @pytest.fixture(autouse=True)
-def forget_denials() -> None:
+def forget_denials() -> Iterator[None]:
+    """No denial remembered from another test, and none left for the next one."""
+    DENIED._until.clear()
+    yield
     DENIED._until.clear()
 
 

@@ -3,6 +3,7 @@ returns (Name, ARN), with what no answer settles read alone. Counted from the em
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import attrs
@@ -13,7 +14,10 @@ from extsecrets_aws_secretsmanager.fetch import DENIED, aliases
 
 
 @pytest.fixture(autouse=True)
-def forget_denials() -> None:
+def forget_denials() -> Iterator[None]:
+    """No denial remembered from another test, and none left for the next one."""
+    DENIED._until.clear()
+    yield
     DENIED._until.clear()
 
 

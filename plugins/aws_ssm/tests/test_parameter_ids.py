@@ -4,6 +4,7 @@ emulator."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -13,7 +14,10 @@ from extsecrets_aws_ssm.fetch import DENIED
 
 
 @pytest.fixture(autouse=True)
-def forget_denials() -> None:
+def forget_denials() -> Iterator[None]:
+    """No denial remembered from another test, and none left for the next one."""
+    DENIED._until.clear()
+    yield
     DENIED._until.clear()
 
 

@@ -238,6 +238,7 @@ def test_invalid_objects_say_why_once_and_recover(kube, aws, run_operator) -> No
             f"{kind} {name} to be valid again (last: {objects.ready(kind, name)})",
         )
     for kind, name in (
+        ("ExternalSecret", "bad-es"),
         ("SecretStore", "bad-store"),
         ("ClusterSecretStore", css),
         ("ECRAuthorizationToken", "bad-gen"),
@@ -247,6 +248,7 @@ def test_invalid_objects_say_why_once_and_recover(kube, aws, run_operator) -> No
             30,
             f"the valid-again event of {kind} {name}",
         )
+        assert objects.events(kind, name).count(("Normal", "Valid", "valid again")) == 1
     logs = operator.logs()
     assert "Traceback" not in logs
     records = [json.loads(line) for line in logs.splitlines() if line.strip()]

@@ -309,6 +309,7 @@ class Controller:
             self._invalid(raw, checked, now)
             return None
         es = checked.obj
+        self._valid_again(raw, now)
         if FINALIZER not in finalizers:
             self.cluster.set_finalizers(raw, [*finalizers, FINALIZER])
         status = parse_status(raw.get("status"))
@@ -432,16 +433,20 @@ class Controller:
             self.cluster.record_event(_ref(raw), "Warning", reason, message)
             log.warning("invalid manifest", extra={"object": str(checked.ident), "error": message})
             return False
-        if (
-            ready is not None
-            and ready.status == "False"
-            and ready.message.startswith(INVALID_PREFIX)
-        ):
-            if kind not in ("SecretStore", "ClusterSecretStore"):
-                state = ReadyState(True, "Valid", VALID_AGAIN)
-                self.cluster.write_ready(raw, ready_condition(ready, state, now))
-            self.cluster.record_event(_ref(raw), "Normal", "Valid", VALID_AGAIN)
+        self._valid_again(raw, now)
         return True
+
+    def _valid_again(self, raw: Mapping[str, Any], now: dt.datetime) -> None:
+        """``raw`` passes admission: if its Ready condition still holds our admission failure,
+        a Normal event says it is valid again. A generator's Ready says so too; an
+        ExternalSecret's and a store's are written by the sync or validation that follows."""
+        ready = parse_status(raw.get("status")).condition("Ready")
+        if ready is None or ready.status != "False" or not ready.message.startswith(INVALID_PREFIX):
+            return
+        if raw.get("kind") not in ("ExternalSecret", "SecretStore", "ClusterSecretStore"):
+            state = ReadyState(True, "Valid", VALID_AGAIN)
+            self.cluster.write_ready(raw, ready_condition(ready, state, now))
+        self.cluster.record_event(_ref(raw), "Normal", "Valid", VALID_AGAIN)
 
     def _finalize(self, raw: Mapping[str, Any], finalizers: list[str]) -> None:
         """Spec §6.8: with deletionPolicy Delete, the Secret goes if this ExternalSecret controls

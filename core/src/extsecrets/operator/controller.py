@@ -375,19 +375,20 @@ class Controller:
             extra={"externalsecret": f"{result.namespace}/{result.name}", "error": result.error},
         )
         if result.retry:
-            self._retry(key, store_group(es), es.spec.refresh_interval.seconds, finished)
+            # at the latest with the store's next batch: the grid point after this cycle
+            self._retry(key, store_group(es), finished, periodic(es, now.timestamp(), WINDOW))
 
     def _retry(
         self,
         key: Hashable,
         group: StoreGroup | str | None = None,
-        interval: float = 0.0,
         now: dt.datetime | None = None,
+        until: float | None = None,
     ) -> None:
-        """Retry ``key`` with exponential backoff: 5 s doubling to 5 min, and no longer than
-        its ``refreshInterval`` (it would be read by then anyway). Everything of one ``group``
-        (a store) that fails in one cycle with the same count of failures is retried at the
-        very same time, so it stays one batch; groups get different jitter (±10 %)."""
+        """Retry ``key`` with exponential backoff: 5 s doubling to 5 min, but no later than
+        ``until`` (UTC seconds). Everything of one ``group`` (a store) that fails in one cycle
+        with the same count of failures is retried at the very same time, so it stays one
+        batch; groups get different jitter (±10 %)."""
         with self._retry_lock:  # (prepare runs in threads)
             failures = self._failures.get(key, 0) + 1
             self._failures[key] = failures
@@ -396,10 +397,8 @@ class Controller:
             if jitter is None:
                 jitter = self._jitter[slot] = self._random.uniform(0.9, 1.1)
         delay = min(BACKOFF_START * 2 ** (failures - 1), BACKOFF_MAX)
-        if interval > 0:
-            delay = min(delay, max(interval, BACKOFF_START))
-        wall = (now or self._clock()).timestamp()
-        self.scheduler.schedule(key, wall + delay * jitter - self._offset)
+        at = (now or self._clock()).timestamp() + delay * jitter
+        self.scheduler.schedule(key, (at if until is None else min(at, until)) - self._offset)
 
     def _invalid(self, raw: Mapping[str, Any], checked: CheckedObject, now: dt.datetime) -> None:
         """An ExternalSecret extsecrets cannot use: every admission problem, as `extsecrets

@@ -384,11 +384,13 @@ class Controller:
         group: StoreGroup | str | None = None,
         now: dt.datetime | None = None,
         until: float | None = None,
+        *,
+        interval: float = 0.0,
     ) -> None:
-        """Retry ``key`` with exponential backoff: 5 s doubling to 5 min, but no later than
-        ``until`` (UTC seconds). Everything of one ``group`` (a store) that fails in one cycle
-        with the same count of failures is retried at the very same time, so it stays one
-        batch; groups get different jitter (±10 %)."""
+        """Retry ``key`` with exponential backoff: 5 s doubling to 5 min, no longer than
+        ``interval`` (when set) and no later than ``until`` (UTC seconds). Everything of one
+        ``group`` (a store) that fails in one cycle with the same count of failures is retried
+        at the very same time, so it stays one batch; groups get different jitter (±10 %)."""
         with self._retry_lock:  # (prepare runs in threads)
             failures = self._failures.get(key, 0) + 1
             self._failures[key] = failures
@@ -397,6 +399,8 @@ class Controller:
             if jitter is None:
                 jitter = self._jitter[slot] = self._random.uniform(0.9, 1.1)
         delay = min(BACKOFF_START * 2 ** (failures - 1), BACKOFF_MAX)
+        if interval > 0:
+            delay = min(delay, max(interval, BACKOFF_START))
         at = (now or self._clock()).timestamp() + delay * jitter
         self.scheduler.schedule(key, (at if until is None else min(at, until)) - self._offset)
 

@@ -45,8 +45,10 @@ from extsecrets.sync.schedule import (
     StoreGroup,
     annotated_refresh_by,
     expiring,
+    grid_point,
     periodic,
     refresh_by,
+    refresh_period,
     store_fraction,
     store_group,
     sync_needed,
@@ -140,6 +142,9 @@ class Controller:
         # one backoff jitter per (store, failure count) in a cycle
         self._jitter: dict[tuple[Hashable, int], float] = {}
         self._retry_lock = threading.Lock()
+        # store -> the shortest refreshInterval among its periodic ExternalSecrets: its batches
+        # fall on the points of that grid, and a failure is retried no later than the next one
+        self._store_step: dict[StoreGroup, float] = {}
         # Secret -> ExternalSecrets writing it and back, for those with a spec.target.name
         # other than their own name
         self._targets: dict[tuple[str, str], set[tuple[str, str]]] = {}
@@ -358,6 +363,10 @@ class Controller:
         key = ("es", result.namespace, result.name)
         ready = result.status.condition("Ready")
         self.metrics.synced(result.namespace, result.name, result.ok, ready.status if ready else "")
+        group = store_group(es)
+        step = refresh_period(es)
+        if step is not None and step < self._store_step.get(group, _NEVER):
+            self._store_step[group] = step
         if result.ok:
             self._failures.pop(key, None)
             wall = now.timestamp()
@@ -375,8 +384,16 @@ class Controller:
             extra={"externalsecret": f"{result.namespace}/{result.name}", "error": result.error},
         )
         if result.retry:
-            # at the latest with the store's next batch: the grid point after this cycle
-            self._retry(key, store_group(es), finished, periodic(es, now.timestamp(), WINDOW))
+            self._retry(key, group, finished, self._next_batch(group, now.timestamp()))
+
+    def _next_batch(self, group: StoreGroup, after: float) -> float | None:
+        """The store's next refresh instant after ``after``: the next point of its grid for
+        the shortest refreshInterval its ExternalSecrets have (longer ones that divide by it
+        fall on the same points)."""
+        step = self._store_step.get(group)
+        if step is None:
+            return None
+        return grid_point(after + step + WINDOW, step, group)
 
     def _retry(
         self,

@@ -46,6 +46,7 @@ __all__ = [
     "periodic",
     "refresh_by",
     "refresh_due",
+    "refresh_period",
     "renew_delay",
     "store_fraction",
     "store_group",
@@ -162,14 +163,20 @@ def grid_point(at: float, interval: float, group: StoreGroup) -> float:
     return offset + math.floor((at - offset) / interval) * interval
 
 
+def refresh_period(es: ExternalSecret) -> float | None:
+    """``refreshInterval`` in seconds when the ExternalSecret is refreshed periodically."""
+    if es.spec.refresh_policy in ("CreatedOnce", "OnChange"):
+        return None
+    interval = es.spec.refresh_interval.seconds
+    return interval if interval > 0 else None
+
+
 def periodic(es: ExternalSecret, synced_at: float, slack: float) -> float | None:
     """The next periodic refresh after a sync at ``synced_at`` (UTC seconds), on the store grid:
     never later than ``refreshInterval + slack`` after it (``slack`` absorbs how early the sync
     may have run, and the whole seconds of a ``refreshTime`` read back from the status)."""
-    if es.spec.refresh_policy in ("CreatedOnce", "OnChange"):
-        return None
-    interval = es.spec.refresh_interval.seconds
-    if interval <= 0:
+    interval = refresh_period(es)
+    if interval is None:
         return None
     return grid_point(synced_at + interval + slack, interval, store_group(es))
 

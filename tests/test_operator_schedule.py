@@ -191,3 +191,25 @@ def test_a_status_write_does_not_reschedule(op: Operator) -> None:
     touched = {**raw, "metadata": {**raw["metadata"], "labels": {"a": "b"}}}
     op.controller.on_external_secret("MODIFIED", raw, touched)
     assert op.controller.scheduler.due_at(key) == op.clock.t
+
+
+def test_after_an_outage_longer_intervals_rejoin_the_store_s_batch_within_a_round(
+    op: Operator,
+) -> None:
+    """ExternalSecrets of 1 and 5 minutes on one store: the 5-minute ones back off longer, yet
+    they are retried no later than the store's next batch, so one round after the fault the
+    store is read once a round again."""
+    op.added(store(data=VALUES))
+    for n in range(20):
+        op.added(es(n, interval="300s" if n % 2 else "60s"))
+    t0 = op.clock.t
+    op.run_until(t0 + 600)
+    for calls in rounds(op, op.clock.t, 5):
+        assert len(calls) == 1
+    op.view.add(store(data=VALUES, fail="temporary"))
+    op.run_until(op.clock.t + 400)
+    op.view.add(store(data=VALUES))
+    recovered = op.clock.t
+    op.run_until(recovered + 60)
+    for calls in rounds(op, recovered + 60, 10):
+        assert len(calls) == 1

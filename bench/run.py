@@ -362,12 +362,14 @@ def main(argv: list[str] | None = None) -> int:
         help="only write results.md again from results.json and w3.json",
     )
     args = parser.parse_args(argv)
+    import steady  # (here: steady imports this module)
+
     if args.table_only:
         out = Path(args.out)
         saved = json.loads((out / "results.json").read_text())
         w3_file = out / "w3.json"
         w3 = json.loads(w3_file.read_text()) if w3_file.exists() else None
-        table = markdown(saved["results"], saved["meta"], w3)
+        table = markdown(saved["results"], saved["meta"], w3) + steady.table(out)
         (out / "results.md").write_text(table)
         print(table)
         return 0
@@ -408,7 +410,7 @@ def main(argv: list[str] | None = None) -> int:
         (out / "results.json").write_text(json.dumps({"meta": meta, "results": results}, indent=2))
         w3_file = out / "w3.json"
         w3 = json.loads(w3_file.read_text()) if w3_file.exists() and not args.smoke else None
-        table = markdown(results, meta, w3)
+        table = markdown(results, meta, w3) + ("" if args.smoke else steady.table(out))
         (out / "results.md").write_text(table)
         return table
 
@@ -424,6 +426,8 @@ def main(argv: list[str] | None = None) -> int:
                 continue  # W1 itself is that point of the curve
             results.append(workload(f"W5 ({n})", "SecretsManager", n, 3, distinct, aws))
             save()
+        if not args.smoke and not args.only_w5:
+            steady.main(["--out", str(out)], aws=aws)  # W6 (bench/steady.py), last: it resets AWS
     finally:
         emulator.stop()
     print(save())

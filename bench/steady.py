@@ -367,6 +367,12 @@ def rows(w6: dict[str, Any]) -> list[str]:
     ]
 
 
+def table(out: Path) -> str:
+    """W6's rows from ``out/steady.json`` (for bench/run.py's table), or nothing."""
+    saved = out / "steady.json"
+    return "\n".join(rows(json.loads(saved.read_text()))) + "\n" if saved.exists() else ""
+
+
 def main(argv: list[str] | None = None, aws: EmulatorClient | None = None) -> dict[str, Any]:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--es", type=int, default=1000, help="ExternalSecrets")

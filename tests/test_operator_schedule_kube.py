@@ -83,7 +83,7 @@ def test_an_ecr_token_is_renewed_before_it_expires_also_after_a_restart(
             },
         }
     )
-    operator = run_operator()
+    operator = run_operator("--namespace", ns)  # (other tests leave objects behind)
     wait_for(lambda: value(kube, ns, "pull", "password") == "token-1", 60, "the first token")
 
     # nothing changes, yet the token is renewed half-way through its minute, before it expires
@@ -95,7 +95,7 @@ def test_an_ecr_token_is_renewed_before_it_expires_also_after_a_restart(
 
     # a new operator process renews the second one from what the Secret says, before it expires
     assert operator.stop() == 0
-    run_operator()
+    run_operator("--namespace", ns)
     wait_for(lambda: value(kube, ns, "pull", "password") == "token-3", 120, "the next renewal")
     renewed = refresh_time(kube, ns, "pull")
     assert renewed < expiry["token-2"]
@@ -145,7 +145,7 @@ def test_a_store_s_external_secrets_are_one_batch_again_after_an_aws_outage(
             for r in aws.requests("secretsmanager", "BatchGetSecretValue")
         ]
 
-    run_operator()
+    run_operator("--namespace", ns)
     wait_for(lambda: ready("True"), 60, "every ExternalSecret synced")
     aws.clear_requests()
     time.sleep(10)

@@ -28,12 +28,14 @@ class VirtualTime:
 
     def __init__(self, start: float) -> None:
         self.t = start
+        #: how far the wall clock is off the monotonic one (a test sets it: NTP, a hand edit)
+        self.skew = 0.0
 
     def mono(self) -> float:
         return self.t
 
     def wall(self) -> dt.datetime:
-        return dt.datetime.fromtimestamp(self.t, dt.UTC)
+        return dt.datetime.fromtimestamp(self.t + self.skew, dt.UTC)
 
 
 class _ExternalSecretCache:

@@ -213,3 +213,20 @@ def test_after_an_outage_longer_intervals_rejoin_the_store_s_batch_within_a_roun
     op.run_until(recovered + 60)
     for calls in rounds(op, recovered + 60, 10):
         assert len(calls) == 1
+
+
+@pytest.mark.parametrize("skew", [-0.9, 0.9, -30.0])
+def test_a_wall_clock_that_moves_does_not_make_a_loop(op: Operator, skew: float) -> None:
+    """Refreshes are planned on the wall clock and scheduled on the monotonic one: when the
+    wall clock moves (a little, or a step), each refresh still runs once."""
+    op.added(store(data=VALUES))
+    for n in range(5):
+        op.added(es(n))
+    t0 = op.clock.t
+    op.run_until(t0 + 120)
+    op.clock.skew = skew
+    start = op.clock.t
+    cycles = op.cycles
+    op.run_until(start + 600)
+    assert len(op.fetches(start, start + 600)) in (10, 11)
+    assert op.cycles - cycles <= 12

@@ -296,10 +296,17 @@ class Controller:
             due = [es for es in pool.map(prepare, keys) if es is not None]
         if not due:
             return
+        started = self._planning_time()
         results = self.engine.sync(due)
-        finished = self._clock()
+        finished = self._planning_time()
         for es, result in zip(due, results, strict=True):
-            self._after(es, result, now, finished)
+            self._after(es, result, started, finished)
+
+    def _planning_time(self) -> float:
+        """Now, in UTC seconds, as refreshes are planned: the scheduler's clock plus the offset
+        of the wall clock, so a plan is due exactly when the scheduler says so (the wall clock
+        may drift meanwhile; a step of more than 1 s moves the offset, see :meth:`process`)."""
+        return self.scheduler.now() + self._offset
 
     def _prepare(self, raw: Mapping[str, Any], now: dt.datetime) -> ExternalSecret | None:
         """The ExternalSecret if it needs a sync now; otherwise its next refresh is scheduled."""
@@ -324,8 +331,8 @@ class Controller:
         secret = self.cluster.get_secret(namespace, target_name(es))
         planned = self._planned.get(key)
         if planned is None:
-            planned = self._planned[key] = self._plan_from_status(es, status, secret, now)
-        if planned <= now.timestamp() + WINDOW or not target_valid(es, secret):
+            planned = self._planned[key] = self._plan_from_status(es, status, secret)
+        if planned <= self._planning_time() + WINDOW or not target_valid(es, secret):
             return es
         self.scheduler.schedule(key, planned - self._offset)
         return None
@@ -335,7 +342,6 @@ class Controller:
         es: ExternalSecret,
         status: ExternalSecretStatus,
         secret: SecretObject | None,
-        now: dt.datetime,
     ) -> float:
         """The next refresh of an ExternalSecret this process has not synced (it started, or
         took over), from ``refreshTime`` and the Secret's refresh-by annotation. One that fell
@@ -348,18 +354,17 @@ class Controller:
             refresh_by(es, synced, annotated_refresh_by(secret)),
         )
         planned = min((p for p in plans if p is not None), default=_NEVER)
-        wall = now.timestamp()
+        wall = self._planning_time()
         if planned > wall:
             return planned
         interval = es.spec.refresh_interval.seconds
         spread = min(RESTART_SPREAD, interval / 10) if interval > 0 else RESTART_SPREAD
         return wall + store_fraction(store_group(es)) * spread
 
-    def _after(
-        self, es: ExternalSecret, result: SyncResult, now: dt.datetime, finished: dt.datetime
-    ) -> None:
+    def _after(self, es: ExternalSecret, result: SyncResult, now: float, finished: float) -> None:
         """Plan the next refresh of a synced ExternalSecret (on its store's grid, or when its
-        generated values must be renewed), or retry a failed one."""
+        generated values must be renewed), or retry a failed one. ``now`` and ``finished``:
+        when the engine started and finished, in UTC seconds as refreshes are planned."""
         key = ("es", result.namespace, result.name)
         ready = result.status.condition("Ready")
         self.metrics.synced(result.namespace, result.name, result.ok, ready.status if ready else "")
@@ -369,11 +374,10 @@ class Controller:
             self._store_step[group] = step
         if result.ok:
             self._failures.pop(key, None)
-            wall = now.timestamp()
-            plans = [periodic(es, wall, WINDOW)]
+            plans = [periodic(es, now, WINDOW)]
             if expiring(es, result.refresh_after):
                 assert result.refresh_after is not None
-                plans.append(refresh_by(es, wall, wall + result.refresh_after))
+                plans.append(refresh_by(es, now, now + result.refresh_after))
             planned = min((p for p in plans if p is not None), default=_NEVER)
             self._planned[key] = planned
             if planned < _NEVER:
@@ -384,7 +388,7 @@ class Controller:
             extra={"externalsecret": f"{result.namespace}/{result.name}", "error": result.error},
         )
         if result.retry:
-            self._retry(key, group, finished, self._next_batch(group, now.timestamp()))
+            self._retry(key, group, finished, self._next_batch(group, now))
 
     def _next_batch(self, group: StoreGroup, after: float) -> float | None:
         """The store's next refresh instant after ``after``: the next point of its grid for
@@ -399,7 +403,7 @@ class Controller:
         self,
         key: Hashable,
         group: StoreGroup | str | None = None,
-        now: dt.datetime | None = None,
+        now: float | None = None,
         until: float | None = None,
         *,
         interval: float = 0.0,
@@ -418,7 +422,7 @@ class Controller:
         delay = min(BACKOFF_START * 2 ** (failures - 1), BACKOFF_MAX)
         if interval > 0:
             delay = min(delay, max(interval, BACKOFF_START))
-        at = (now or self._clock()).timestamp() + delay * jitter
+        at = (self._planning_time() if now is None else now) + delay * jitter
         self.scheduler.schedule(key, (at if until is None else min(at, until)) - self._offset)
 
     def _invalid(self, raw: Mapping[str, Any], checked: CheckedObject, now: dt.datetime) -> None:

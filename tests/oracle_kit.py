@@ -1,0 +1,237 @@
+"""The Go template oracle, from Python: build it (cached, tests/go_oracle/build.sh), run it as one
+long-lived process and ask it to render templates as ESO v2 does.
+
+Wire protocol (JSON lines on the process's stdin/stdout): byte strings (template, data values,
+output, error texts) are base64 in the JSON, so binary secret values round-trip exactly. A batch
+is sent as one line and answered as one line, so a large batch cannot deadlock the pipes.
+
+Strings on the Python side follow the engine's value model: a Go string is a ``str`` decoded from
+its bytes with UTF-8 and ``surrogateescape``; ``bytes`` are sent as they are.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import selectors
+import subprocess
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).parent
+BUILD_SCRIPT = HERE / "go_oracle" / "build.sh"
+CORPUS_DIR = HERE / "template_corpus"
+
+# The text the oracle's stub of an ESO-only function fails with (tests/go_oracle/eso.go).
+UNAVAILABLE_MARK = "extsecrets-oracle: function not available: "
+
+StrOrBytes = str | bytes
+
+
+def to_bytes(value: StrOrBytes) -> bytes:
+    """Go bytes of a Python value of the engine's model (str with surrogateescape, or bytes)."""
+    if isinstance(value, bytes):
+        return value
+    return value.encode("utf-8", "surrogateescape")
+
+
+def to_str(value: bytes) -> str:
+    return value.decode("utf-8", "surrogateescape")
+
+
+def build_oracle(force: bool = False, timeout: float = 900) -> Path:
+    """Build the oracle when its cache is missing or stale; return the binary's path."""
+    args = ["bash", str(BUILD_SCRIPT)] + (["--force"] if force else [])
+    done = subprocess.run(args, capture_output=True, text=True, timeout=timeout)
+    if done.returncode != 0:
+        raise RuntimeError(
+            f"building the Go template oracle failed (exit {done.returncode}):\n{done.stderr}"
+        )
+    return Path(done.stdout.strip().splitlines()[-1])
+
+
+@dataclass(frozen=True)
+class Request:
+    """One render, as ESO's runtime/template/v2 execute() does it."""
+
+    template: StrOrBytes
+    data: Mapping[str, StrOrBytes] = field(default_factory=dict)
+    name: str = "tpl"
+    # "error" as in every ESO template; "default" as in dataFrom rewrite transforms.
+    missingkey: str = "error"
+    left: str = "{{"
+    right: str = "}}"
+    max_output: int = 0  # 0: the oracle's default (16 MiB)
+
+    def wire(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "name": self.name,
+            "template": base64.b64encode(to_bytes(self.template)).decode(),
+            "data": {k: base64.b64encode(to_bytes(v)).decode() for k, v in self.data.items()},
+            "missingkey": self.missingkey,
+            "left": self.left,
+            "right": self.right,
+        }
+        if self.max_output:
+            out["max_output"] = self.max_output
+        return out
+
+
+@dataclass(frozen=True)
+class Result:
+    """What Go said. ``stage``: None when it rendered; "parse" or "exec" for Go's errors; "panic"
+    for a runtime panic outside function calls; "limit" when the output exceeded the cap;
+    "unavailable" when the template called an ESO function the oracle lacks; "timeout"."""
+
+    ok: bool
+    output: bytes | None = None
+    error: str | None = None
+    eso_error: str | None = None
+    stage: str | None = None
+
+    @property
+    def text(self) -> str:
+        """The output as the engine's model holds it (surrogateescape str)."""
+        if self.output is None:
+            raise ValueError(f"no output: {self.stage} error {self.error!r}")
+        return to_str(self.output)
+
+    @property
+    def comparable(self) -> bool:
+        """False when the answer is not Go's own (a stub, the cap, a timeout)."""
+        return self.stage not in ("unavailable", "limit", "timeout")
+
+    @classmethod
+    def from_wire(cls, raw: Mapping[str, Any]) -> Result:
+        def text(key: str) -> str | None:
+            value = raw.get(key)
+            return None if value is None else to_str(base64.b64decode(value))
+
+        ok = bool(raw.get("ok"))
+        output = base64.b64decode(raw.get("output") or "") if ok else None
+        error = text("error")
+        stage = raw.get("stage")
+        if error is not None and UNAVAILABLE_MARK in error:
+            stage = "unavailable"
+        return cls(ok=ok, output=output, error=error, eso_error=text("eso_error"), stage=stage)
+
+
+class OracleTimeout(Exception):
+    pass
+
+
+class GoOracle:
+    """A running oracle process. Not thread-safe; one per test session is enough."""
+
+    def __init__(self, binary: Path, timeout: float = 60.0) -> None:
+        self.binary = binary
+        self.timeout = timeout
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._buffer = b""
+
+    def __enter__(self) -> GoOracle:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        proc, self._proc = self._proc, None
+        self._buffer = b""
+        if proc is None:
+            return
+        if proc.stdin:
+            proc.stdin.close()
+        try:
+            proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        if proc.stdout:
+            proc.stdout.close()
+
+    def _process(self) -> subprocess.Popen[bytes]:
+        if self._proc is None or self._proc.poll() is not None:
+            # No environment: templates have no env function, and nothing else is needed.
+            self._proc = subprocess.Popen(
+                [str(self.binary)],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+                env={},
+            )
+            self._buffer = b""
+        return self._proc
+
+    def _kill(self) -> None:
+        proc, self._proc = self._proc, None
+        if proc is not None:
+            proc.kill()
+            proc.wait()
+            for pipe in (proc.stdin, proc.stdout):
+                if pipe:
+                    pipe.close()
+
+    def _ask(self, message: Mapping[str, Any], timeout: float) -> Any:
+        proc = self._process()
+        assert proc.stdin is not None
+        assert proc.stdout is not None
+        try:
+            proc.stdin.write(json.dumps(message).encode() + b"\n")
+            proc.stdin.flush()
+        except BrokenPipeError as exc:
+            self._kill()
+            raise RuntimeError("the Go oracle process died") from exc
+        deadline = time.monotonic() + timeout
+        fd = proc.stdout.fileno()
+        with selectors.DefaultSelector() as sel:
+            sel.register(fd, selectors.EVENT_READ)
+            while b"\n" not in self._buffer:
+                left = deadline - time.monotonic()
+                if left <= 0 or not sel.select(left):
+                    self._kill()
+                    raise OracleTimeout(f"no answer from the Go oracle in {timeout} s")
+                chunk = os.read(fd, 1 << 20)
+                if not chunk:
+                    self._kill()
+                    raise RuntimeError("the Go oracle process ended without answering")
+                self._buffer += chunk
+        line, _, self._buffer = self._buffer.partition(b"\n")
+        answer = json.loads(line)
+        if isinstance(answer, dict) and "fatal" in answer:
+            raise RuntimeError(f"the Go oracle refused the request: {answer['fatal']}")
+        return answer
+
+    def info(self) -> dict[str, Any]:
+        """{"go": "go1.19.8", "funcs": [every function name of the map]}."""
+        answer: dict[str, Any] = self._ask({"op": "info"}, self.timeout)
+        return answer
+
+    def render(
+        self,
+        template: StrOrBytes,
+        data: Mapping[str, StrOrBytes] | None = None,
+        **options: Any,
+    ) -> Result:
+        return self.render_many([Request(template, data or {}, **options)])[0]
+
+    def render_many(self, requests: Iterable[Request]) -> list[Result]:
+        """Render a batch in one round trip. If the batch does not finish within the timeout
+        (a pathological template), each case is retried alone and the slow ones answer
+        ``stage="timeout"``."""
+        batch: Sequence[Request] = list(requests)
+        if not batch:
+            return []
+        try:
+            answer = self._ask(
+                {"batch": [r.wire() for r in batch]}, self.timeout + 0.1 * len(batch)
+            )
+            return [Result.from_wire(a) for a in answer["batch"]]
+        except OracleTimeout:
+            if len(batch) == 1:
+                return [Result(ok=False, error="timeout", stage="timeout")]
+            return [self.render_many([r])[0] for r in batch]

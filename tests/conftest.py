@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from oracle_conftest_plugin import go_oracle  # noqa: F401  (the Go template oracle fixture)
 
 HERE = Path(__file__).parent
 TEST_DISTS = HERE / "plugin_dists"

@@ -28,9 +28,12 @@ from collections.abc import Callable, Mapping
 from decimal import ROUND_HALF_EVEN, Decimal, localcontext
 from typing import Any, ClassVar
 
+import attrs
+
 __all__ = [
     "GoInt",
     "GoMap",
+    "GoSignature",
     "GoSlice",
     "Int8",
     "Int16",
@@ -45,10 +48,12 @@ __all__ = [
     "from_go_bytes",
     "go_kind",
     "go_len",
+    "go_func",
     "go_print",
     "go_type_name",
     "fmt_v",
     "is_int",
+    "signature_of",
     "to_go_bytes",
     "truth",
 ]
@@ -405,6 +410,45 @@ def go_print(value: object) -> str:
     return fmt_v(value)
 
 
+# ---------------------------------------------------------------------------------------------
+# Template functions
+
 # A template function as the engine calls it.
 TemplateFunc = Callable[..., Any]
 FuncMap = Mapping[str, TemplateFunc]
+
+
+@attrs.frozen
+class GoSignature:
+    """The Go parameter types of a template function, for Go's argument checks.
+
+    ``params`` are the fixed parameters' Go types (``"string"``, ``"int"``, ``"interface {}"``
+    ...); ``variadic`` the element type of a final ``...`` parameter, or None. The engine then
+    reports Go's ``wrong number of args for <f>: want 2 got 1`` and
+    ``wrong type for value; expected string; got int``, and converts number literals as Go does
+    for the parameter type. A function without a signature takes any arguments (it checks them
+    itself).
+    """
+
+    params: tuple[str, ...] = ()
+    variadic: str | None = None
+
+
+def go_func(*params: str, variadic: str | None = None) -> Callable[[TemplateFunc], TemplateFunc]:
+    """Decorator: declare the Go signature of a template function.
+
+    ``@go_func("string", "string")`` for ``func(a, b string) string``;
+    ``@go_func("string", variadic="interface {}")`` for ``func(f string, a ...interface{})``.
+    """
+
+    def mark(fn: TemplateFunc) -> TemplateFunc:
+        fn.go_signature = GoSignature(tuple(params), variadic)  # type: ignore[attr-defined]
+        return fn
+
+    return mark
+
+
+def signature_of(fn: TemplateFunc) -> GoSignature | None:
+    """The declared Go signature of a template function, if any."""
+    sig = getattr(fn, "go_signature", None)
+    return sig if isinstance(sig, GoSignature) else None

@@ -28,12 +28,9 @@ from collections.abc import Callable, Mapping
 from decimal import ROUND_HALF_EVEN, Decimal, localcontext
 from typing import Any, ClassVar
 
-import attrs
-
 __all__ = [
     "GoInt",
     "GoMap",
-    "GoSignature",
     "GoSlice",
     "Int8",
     "Int16",
@@ -48,7 +45,6 @@ __all__ = [
     "from_go_bytes",
     "go_kind",
     "go_len",
-    "go_func",
     "go_print",
     "go_type_name",
     "fmt_v",
@@ -176,6 +172,9 @@ def go_type_name(value: object) -> str:
         return f"map[string]{value.elem}"
     if isinstance(value, dict):
         return "map[string]interface {}"
+    go_type = getattr(value, "go_type", None)
+    if isinstance(go_type, str):
+        return go_type
     if callable(value):
         return "func(...) interface {}"
     return type(value).__name__
@@ -199,6 +198,9 @@ def go_kind(value: object) -> str:
         return "slice"
     if isinstance(value, dict):
         return "map"
+    kind = getattr(value, "go_kind", None)
+    if isinstance(kind, str):
+        return kind
     if callable(value):
         return "func"
     return "struct"
@@ -418,37 +420,17 @@ TemplateFunc = Callable[..., Any]
 FuncMap = Mapping[str, TemplateFunc]
 
 
-@attrs.frozen
-class GoSignature:
-    """The Go parameter types of a template function, for Go's argument checks.
+def signature_of(fn: TemplateFunc) -> Any:
+    """The Go signature a template function declares as ``fn.go_signature``, or None.
 
-    ``params`` are the fixed parameters' Go types (``"string"``, ``"int"``, ``"interface {}"``
-    ...); ``variadic`` the element type of a final ``...`` parameter, or None. The engine then
-    reports Go's ``wrong number of args for <f>: want 2 got 1`` and
-    ``wrong type for value; expected string; got int``, and converts number literals as Go does
-    for the parameter type. A function without a signature takes any arguments (it checks them
-    itself).
+    Any object with ``params`` (the fixed parameters' Go type names, e.g. ``("string",)``) and
+    ``variadic`` (the element type of a final ``...`` parameter, or None) will do; the function
+    set's ``funcs.signature.GoSignature`` is one. With it the engine makes Go's argument checks
+    (``wrong number of args for f: want 2 got 1``, ``wrong type for value; expected string; got
+    int``) and converts number literals as Go does for the parameter type; a function without one
+    takes any arguments.
     """
-
-    params: tuple[str, ...] = ()
-    variadic: str | None = None
-
-
-def go_func(*params: str, variadic: str | None = None) -> Callable[[TemplateFunc], TemplateFunc]:
-    """Decorator: declare the Go signature of a template function.
-
-    ``@go_func("string", "string")`` for ``func(a, b string) string``;
-    ``@go_func("string", variadic="interface {}")`` for ``func(f string, a ...interface{})``.
-    """
-
-    def mark(fn: TemplateFunc) -> TemplateFunc:
-        fn.go_signature = GoSignature(tuple(params), variadic)  # type: ignore[attr-defined]
-        return fn
-
-    return mark
-
-
-def signature_of(fn: TemplateFunc) -> GoSignature | None:
-    """The declared Go signature of a template function, if any."""
     sig = getattr(fn, "go_signature", None)
-    return sig if isinstance(sig, GoSignature) else None
+    if sig is None or not hasattr(sig, "params") or not hasattr(sig, "variadic"):
+        return None
+    return sig

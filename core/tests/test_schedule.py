@@ -18,10 +18,9 @@ from extsecrets.sync.schedule import (
     RENEW_FLOOR,
     annotated_refresh_by,
     grid_point,
-    next_refresh,
     periodic,
     refresh_by,
-    refresh_due,
+    refresh_period,
     renew_delay,
     store_fraction,
     store_group,
@@ -60,10 +59,14 @@ def synced(e: ExternalSecret, minutes_ago: float) -> ExternalSecretStatus:
 
 def test_periodic_refresh() -> None:
     e = es(refreshInterval="1h")
-    assert refresh_due(e, ExternalSecretStatus(), NOW)  # never synced
-    assert not refresh_due(e, synced(e, 30), NOW)
-    assert refresh_due(e, synced(e, 60), NOW)
-    assert next_refresh(e, synced(e, 30), NOW) == NOW + dt.timedelta(minutes=30)
+    assert sync_needed(e, ExternalSecretStatus(), NOW)  # never synced
+    assert not sync_needed(e, synced(e, 30), NOW)  # otherwise, when the grid says
+    last = synced(e, 30).refresh_time
+    assert last is not None
+    at = periodic(e, last.timestamp(), 0.25)
+    assert at is not None
+    assert last.timestamp() < at <= last.timestamp() + 3600.25
+    assert refresh_period(e) == 3600
 
 
 def test_a_metadata_change_forces_a_refresh() -> None:
@@ -72,15 +75,15 @@ def test_a_metadata_change_forces_a_refresh() -> None:
     touched = attrs.evolve(
         e, metadata=attrs.evolve(e.metadata, annotations={"external-secrets.io/force-sync": "1"})
     )
-    assert refresh_due(touched, status, NOW)
+    assert sync_needed(touched, status, NOW)
 
 
 def test_refresh_interval_zero_fetches_once_even_after_spec_edits() -> None:
     e = es(refreshInterval="0s")
     status = synced(e, 600)
     edited = attrs.evolve(e, metadata=attrs.evolve(e.metadata, generation=4))
-    assert not refresh_due(edited, status, NOW)
-    assert next_refresh(e, status, NOW) is None
+    assert not sync_needed(edited, status, NOW)
+    assert periodic(e, NOW.timestamp(), 0.25) is None
 
 
 @pytest.mark.parametrize(
@@ -91,7 +94,8 @@ def test_refresh_policies(policy: str, edited: bool, due: bool) -> None:
     e = es(refreshPolicy=policy)
     status = synced(e, 6000)
     current = attrs.evolve(e, metadata=attrs.evolve(e.metadata, generation=9)) if edited else e
-    assert refresh_due(current, status, NOW) is due
+    assert sync_needed(current, status, NOW) is due
+    assert refresh_period(current) is None  # no periodic refresh
 
 
 def test_target_validity() -> None:
@@ -192,15 +196,10 @@ def test_renewal_respects_the_floor_and_the_refresh_policy() -> None:
 
 def test_a_sync_is_needed_whatever_the_time_when_new_or_changed() -> None:
     e = es(refreshInterval="1h")
-    assert sync_needed(e, ExternalSecretStatus(), NOW)
     assert not sync_needed(e, synced(e, 6000), NOW)  # only overdue: that is the grid's call
     edited = attrs.evolve(e, metadata=attrs.evolve(e.metadata, generation=4))
     assert sync_needed(edited, synced(e, 1), NOW)
-    assert sync_needed(e, synced(e, -5), NOW)  # refreshTime in the future: clock skew
-    zero = es(refreshInterval="0s")
-    assert not sync_needed(
-        attrs.evolve(zero, metadata=attrs.evolve(zero.metadata, generation=9)), synced(zero, 1), NOW
-    )
+    assert sync_needed(e, synced(e, -5), NOW)  # refreshTime in the future: clock skew, as ESO
 
 
 def test_the_refresh_by_annotation() -> None:

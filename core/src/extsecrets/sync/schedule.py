@@ -42,10 +42,8 @@ __all__ = [
     "expiring",
     "grid_point",
     "never_synced",
-    "next_refresh",
     "periodic",
     "refresh_by",
-    "refresh_due",
     "refresh_period",
     "renew_delay",
     "store_fraction",
@@ -72,26 +70,12 @@ def never_synced(status: ExternalSecretStatus) -> bool:
     return not status.synced_resource_version or status.refresh_time is None
 
 
-def refresh_due(es: ExternalSecret, status: ExternalSecretStatus, now: dt.datetime) -> bool:
-    """ESO's ``shouldRefresh``: the refresh policy, spec or metadata changes, the interval.
-    (``syncWindows`` are not evaluated: admission warns that they are not supported yet.)"""
-    policy = es.spec.refresh_policy
-    if policy == "CreatedOnce":
-        return never_synced(status)
-    changed = status.synced_resource_version != synced_resource_version(es)
-    if policy == "OnChange":
-        return never_synced(status) or changed
-    interval = es.spec.refresh_interval.seconds
-    if interval <= 0 and not never_synced(status):
-        return False
-    if changed or status.refresh_time is None or status.refresh_time > now:
-        return True
-    return status.refresh_time + dt.timedelta(seconds=interval) <= now
-
-
 def sync_needed(es: ExternalSecret, status: ExternalSecretStatus, now: dt.datetime) -> bool:
-    """:func:`refresh_due` without the interval: a sync whatever the time (never synced; spec,
-    labels or annotations changed; a ``refreshTime`` in the future, as ESO treats clock skew)."""
+    """ESO's ``shouldRefresh`` (spec §6.1) without the interval, which the grid decides: a sync
+    whatever the time when never synced; when the spec, labels or annotations changed (not with
+    ``CreatedOnce``, nor with ``refreshInterval`` 0: one fetch, even after edits, as ESO); when
+    ``refreshTime`` is in the future (clock skew, as ESO). ``syncWindows`` are not evaluated:
+    admission warns that they are not supported yet."""
     if never_synced(status):
         return True
     policy = es.spec.refresh_policy
@@ -115,19 +99,6 @@ def target_valid(es: ExternalSecret, secret: SecretObject | None) -> bool:
     return secret.labels.get(MANAGED_LABEL) == "true" and secret.annotations.get(
         DATA_HASH_ANNOTATION
     ) == data_hash(secret.data)
-
-
-def next_refresh(
-    es: ExternalSecret, status: ExternalSecretStatus, now: dt.datetime
-) -> dt.datetime | None:
-    """ESO's next periodic refresh, ``refreshTime + refreshInterval`` (``None``: never, by policy
-    or interval 0), without the store grid."""
-    if es.spec.refresh_policy in ("CreatedOnce", "OnChange"):
-        return None
-    interval = es.spec.refresh_interval.seconds
-    if interval <= 0 or status.refresh_time is None:
-        return None if interval <= 0 else now
-    return max(now, status.refresh_time + dt.timedelta(seconds=interval))
 
 
 # --- the store grid ------------------------------------------------------------------------------

@@ -170,7 +170,7 @@ class Controller:
             self.metrics.forget(*key)
             return
         if old is not None and _status_only(old, new):
-            return  # our own status writes: nothing to do (ESO's predicates skip them too)
+            return  # our own status writes: the next refresh is planned already
         spec = new.get("spec") if isinstance(new.get("spec"), Mapping) else {}
         target = (spec.get("target") or {}).get("name") if isinstance(spec, Mapping) else None
         self._index(key, (key[0], str(target or key[1])))

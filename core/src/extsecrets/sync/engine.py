@@ -77,7 +77,6 @@ __all__ = ["Engine", "StoreValidation", "SyncResult"]
 log = logging.getLogger(__name__)
 
 _WRITE_ATTEMPTS = 3
-_EXPIRY_MARGIN = dt.timedelta(minutes=5)
 
 
 def _utcnow() -> dt.datetime:

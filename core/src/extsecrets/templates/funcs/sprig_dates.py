@@ -1,0 +1,5 @@
+"""(being written)"""
+
+from typing import Any
+
+FUNCS: dict[str, Any] = {}

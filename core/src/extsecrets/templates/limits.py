@@ -35,12 +35,13 @@ class Limits:
 
     ``timeout``: seconds of wall time for the whole render; ``max_output``: bytes of rendered
     output (and of any single value a function builds); ``max_depth``: nesting of ``template``
-    calls (Go allows 100000; a recursive template hits ours first).
+    calls (Go allows 100000; Python's stack allows far fewer, so a recursive template stops at
+    ours).
     """
 
     timeout: float = 1.0
     max_output: int = MIB
-    max_depth: int = 1000
+    max_depth: int = 100
 
 
 DEFAULT_LIMITS = Limits()

@@ -66,6 +66,8 @@ class Request:
     left: str = "{{"
     right: str = "}}"
     max_output: int = 0  # 0: the oracle's default (16 MiB)
+    # A JSON document as the root instead of ``data`` (decoded as fromJson does: numbers float64).
+    json_data: Any = None
 
     def wire(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -78,6 +80,8 @@ class Request:
         }
         if self.max_output:
             out["max_output"] = self.max_output
+        if self.json_data is not None:
+            out["json_data"] = self.json_data
         return out
 
 
@@ -156,13 +160,13 @@ class GoOracle:
 
     def _process(self) -> subprocess.Popen[bytes]:
         if self._proc is None or self._proc.poll() is not None:
-            # No environment: templates have no env function, and nothing else is needed.
+            # Only TZ (date functions print local time; ESO's image has no zone data: UTC).
             self._proc = subprocess.Popen(
                 [str(self.binary)],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.DEVNULL,
-                env={},
+                env={"TZ": "UTC"},
             )
             self._buffer = b""
         return self._proc
@@ -235,3 +239,142 @@ class GoOracle:
             if len(batch) == 1:
                 return [Result(ok=False, error="timeout", stage="timeout")]
             return [self.render_many([r])[0] for r in batch]
+
+
+# ---------------------------------------------------------------------------------------------
+# The corpus (tests/template_corpus/*.yaml)
+# ---------------------------------------------------------------------------------------------
+
+CHECKS = ("oracle", "property", "expect", "parse")
+
+
+@dataclass(frozen=True)
+class CorpusCase:
+    """One template of the corpus. ``check`` says how a result is judged:
+
+    - ``oracle``: byte-compared with Go's answer (output, or the error text);
+    - ``property``: random or time-dependent output; ``property["regex"]`` must match Go's output
+      and ours (Python ``re.fullmatch``, DOTALL; kept in ``prop``); ``same_chars_as``, when
+      given, must hold the same characters (shuffle);
+    - ``expect``: no oracle (ESO-only functions): ``expect`` holds the output or an error fragment;
+    - ``parse``: only whether the template parses is compared.
+
+    ``go126`` (a reason) marks cases whose answer differs between Debian's Go 1.19 and the Go that
+    ESO v2.9.0 is built with (1.26); ``deps`` marks cases where Debian's sprig dependencies differ
+    from ESO's. Neither is compared with the oracle; ``expect`` then holds ESO's answer when known.
+    """
+
+    id: str
+    source: str
+    template: str
+    data: Mapping[str, StrOrBytes] = field(default_factory=dict)
+    json_data: Any = None
+    name: str = "tpl"
+    missingkey: str = "error"
+    left: str = "{{"
+    right: str = "}}"
+    check: str = "oracle"
+    prop: Mapping[str, Any] = field(default_factory=dict)  # the YAML key "property"
+    expect: Mapping[str, Any] = field(default_factory=dict)
+    go126: str | None = None
+    deps: str | None = None
+    note: str | None = None
+    file: str = ""
+
+    @property
+    def oracle_compared(self) -> bool:
+        """Byte-compared with Go's answer."""
+        return self.check == "oracle" and self.go126 is None and self.deps is None
+
+    def request(self) -> Request:
+        return Request(
+            template=self.template,
+            data=self.data,
+            name=self.name,
+            missingkey=self.missingkey,
+            left=self.left,
+            right=self.right,
+            json_data=self.json_data,
+        )
+
+    def expected_output(self) -> bytes | None:
+        """The expected output bytes of an ``expect`` case, if it states one."""
+        if "output" in self.expect:
+            return to_bytes(self.expect["output"])
+        if "output_b64" in self.expect:
+            return base64.b64decode(self.expect["output_b64"])
+        if "output_files" in self.expect:
+            return b"".join((CORPUS_DIR / f).read_bytes() for f in self.expect["output_files"])
+        return None
+
+
+_CASE_KEYS = {
+    "id", "source", "template", "data", "data_b64", "data_files", "data_files_b64", "json_data",
+    "name", "missingkey", "left", "right", "check", "property", "expect", "go126", "deps", "note",
+}  # fmt: skip
+
+
+def _case_from_yaml(raw: Mapping[str, Any], file: str) -> CorpusCase:
+    unknown = set(raw) - _CASE_KEYS
+    if unknown:
+        raise ValueError(f"{file}: case {raw.get('id')!r}: unknown keys {sorted(unknown)}")
+    data: dict[str, StrOrBytes] = {k: str(v) for k, v in (raw.get("data") or {}).items()}
+    for k, v in (raw.get("data_b64") or {}).items():
+        data[k] = base64.b64decode(v)
+    for k, v in (raw.get("data_files") or {}).items():
+        data[k] = (CORPUS_DIR / v).read_bytes()
+    for k, v in (raw.get("data_files_b64") or {}).items():
+        data[k] = base64.b64encode((CORPUS_DIR / v).read_bytes()).decode()
+    check = raw.get("check", "oracle")
+    if check not in CHECKS:
+        raise ValueError(f"{file}: case {raw['id']!r}: check {check!r} not in {CHECKS}")
+    if check == "property" and "regex" not in (raw.get("property") or {}):
+        raise ValueError(f"{file}: case {raw['id']!r}: a property case needs property.regex")
+    return CorpusCase(
+        id=raw["id"],
+        source=raw["source"],
+        template=raw["template"],
+        data=data,
+        json_data=raw.get("json_data"),
+        name=raw.get("name", "tpl"),
+        missingkey=raw.get("missingkey", "error"),
+        left=raw.get("left", "{{"),
+        right=raw.get("right", "}}"),
+        check=check,
+        prop=raw.get("property") or {},
+        expect=raw.get("expect") or {},
+        go126=raw.get("go126"),
+        deps=raw.get("deps"),
+        note=raw.get("note"),
+        file=file,
+    )
+
+
+def load_corpus(directory: Path = CORPUS_DIR) -> list[CorpusCase]:
+    """Every case of every ``*.yaml`` file of the corpus, file by file; ids are unique."""
+    import yaml
+
+    cases: list[CorpusCase] = []
+    for path in sorted(directory.glob("*.yaml")):
+        for raw in yaml.safe_load(path.read_text(encoding="utf-8")) or []:
+            cases.append(_case_from_yaml(raw, path.name))
+    seen: set[str] = set()
+    for case in cases:
+        if case.id in seen:
+            raise ValueError(f"duplicate corpus case id {case.id!r}")
+        seen.add(case.id)
+    return cases
+
+
+def property_failure(case: CorpusCase, output: bytes) -> str | None:
+    """Why ``output`` does not satisfy the case's property, or None."""
+    import re
+
+    pattern = case.prop["regex"]
+    text = to_str(output)
+    if re.fullmatch(pattern, text, re.DOTALL) is None:
+        return f"output {text!r} does not match {pattern!r}"
+    same = case.prop.get("same_chars_as")
+    if same is not None and sorted(text) != sorted(same):
+        return f"output {text!r} is not a permutation of {same!r}"
+    return None

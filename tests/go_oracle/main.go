@@ -3,7 +3,7 @@
 // line per request on stdout; byte strings travel base64-encoded (Go's []byte JSON form), so
 // binary secret values round-trip exactly.
 //
-// Request:  {"name": "k", "template": b64, "data": {"k": b64}, "missingkey": "error",
+// Request:  {"name": "k", "template": b64, "data": {"k": b64} or "json_data": any, "missingkey": "error",
 //
 //	"left": "{{", "right": "}}", "max_output": 0}
 //
@@ -29,16 +29,20 @@ import (
 )
 
 type request struct {
-	Op         string            `json:"op,omitempty"`
-	Batch      []request         `json:"batch,omitempty"`
-	ID         json.RawMessage   `json:"id,omitempty"`
-	Name       string            `json:"name"`
-	Template   []byte            `json:"template"`
-	Data       map[string][]byte `json:"data"`
-	MissingKey string            `json:"missingkey,omitempty"`
-	Left       string            `json:"left,omitempty"`
-	Right      string            `json:"right,omitempty"`
-	MaxOutput  int               `json:"max_output,omitempty"`
+	Op       string            `json:"op,omitempty"`
+	Batch    []request         `json:"batch,omitempty"`
+	ID       json.RawMessage   `json:"id,omitempty"`
+	Name     string            `json:"name"`
+	Template []byte            `json:"template"`
+	Data     map[string][]byte `json:"data"`
+	// JSONData, when set, replaces Data as the root: a JSON document decoded as sprig's fromJson
+	// decodes it (objects map[string]interface{}, numbers float64), for templates that need
+	// nested data (Go's own test cases, a webhook provider's context).
+	JSONData   json.RawMessage `json:"json_data,omitempty"`
+	MissingKey string          `json:"missingkey,omitempty"`
+	Left       string          `json:"left,omitempty"`
+	Right      string          `json:"right,omitempty"`
+	MaxOutput  int             `json:"max_output,omitempty"`
 }
 
 type answer struct {
@@ -105,16 +109,26 @@ func render(req request) (ans answer) {
 		ans.Stage = "parse"
 		return ans
 	}
-	data := make(map[string]string, len(req.Data))
-	for k, v := range req.Data {
-		data[k] = string(v)
+	var root interface{}
+	if len(req.JSONData) > 0 {
+		if err := json.Unmarshal(req.JSONData, &root); err != nil {
+			ans.Error = []byte("oracle: bad json_data: " + err.Error())
+			ans.Stage = "request"
+			return ans
+		}
+	} else {
+		data := make(map[string]string, len(req.Data))
+		for k, v := range req.Data {
+			data[k] = string(v)
+		}
+		root = data
 	}
 	max := req.MaxOutput
 	if max <= 0 {
 		max = defaultMaxOutput
 	}
 	buf := &limitedBuffer{max: max}
-	if err := t.Execute(buf, data); err != nil {
+	if err := t.Execute(buf, root); err != nil {
 		if errors.Is(err, errOutputLimit) {
 			ans.Error = []byte(errOutputLimit.Error())
 			ans.Stage = "limit"

@@ -160,6 +160,8 @@ def go_type_name(value: object) -> str:
         return "int"
     if isinstance(value, float):
         return "float64"
+    if isinstance(value, complex):
+        return "complex128"
     if isinstance(value, str):
         return "string"
     if isinstance(value, bytes | bytearray):
@@ -224,7 +226,7 @@ def truth(value: object) -> bool:
         return False
     if isinstance(value, bool):
         return value
-    if isinstance(value, int | float):
+    if isinstance(value, int | float | complex):
         return value != 0
     if isinstance(value, str | bytes | bytearray | list | tuple | dict):
         return len(value) > 0

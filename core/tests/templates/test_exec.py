@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from .conftest import tval
 
 from extsecrets.templates import ExecError, FuncError, LimitError, parse, render, secret_data
 from extsecrets.templates.values import Int64
+
+from .conftest import tval
 
 
 def out(text: str, data: Any = None, **kw: Any) -> str:
@@ -57,8 +58,14 @@ EXEC = [
     ('{{with .I}}{{printf "%d" .}}{{end}}', "17"),
     ('{{with $x := .I}}{{printf "%d" $x}}{{end}}', "17"),
     ('{{printf "%d %s %g" 127 "hello" 7-3i}}', "127 hello (7-3i)"),
-    ('{{html "<script>alert(\\"XSS\\");</script>"}}', "&lt;script&gt;alert(&#34;XSS&#34;);&lt;/script&gt;"),
-    ('{{printf "<script>alert(\\"XSS\\");</script>" | html}}', "&lt;script&gt;alert(&#34;XSS&#34;);&lt;/script&gt;"),
+    (
+        '{{html "<script>alert(\\"XSS\\");</script>"}}',
+        "&lt;script&gt;alert(&#34;XSS&#34;);&lt;/script&gt;",
+    ),
+    (
+        '{{printf "<script>alert(\\"XSS\\");</script>" | html}}',
+        "&lt;script&gt;alert(&#34;XSS&#34;);&lt;/script&gt;",
+    ),
     ("{{html .Empty0}}", "&lt;no value&gt;"),
     ('{{"http://www.example.org/"|urlquery}}', "http%3A%2F%2Fwww.example.org%2F"),
     ("{{not true}} {{not false}}", "false true"),
@@ -173,8 +180,7 @@ def test_comparison_errors_are_gos() -> None:
         "error calling eq: non-comparable type [%!s(int=3) %!s(int=4) %!s(int=5)]: []int"
     )
     assert err("{{eq}}", name="t") == (
-        'template: t:1:2: executing "t" at <eq>: wrong number of args for eq: '
-        "want at least 1 got 0"
+        'template: t:1:2: executing "t" at <eq>: wrong number of args for eq: want at least 1 got 0'
     )
     assert err("{{eq 1}}", name="t").endswith("error calling eq: missing argument for comparison")
 
@@ -182,34 +188,100 @@ def test_comparison_errors_are_gos() -> None:
 EXEC_ERRORS = [
     ("{{nil}}", 'template: t:1:2: executing "t" at <nil>: nil is not a command'),
     ("{{3 2}}", 'template: t:1:2: executing "t" at <3>: can\'t give argument to non-function 3'),
-    ("{{$x := 1}}{{$x 2}}", 'template: t:1:13: executing "t" at <$x>: can\'t give argument to non-function $x'),
-    ("{{index .SI 10}}", 'template: t:1:2: executing "t" at <index .SI 10>: error calling index: index out of range: 10'),
-    ("{{index .SI `hello`}}", 'template: t:1:2: executing "t" at <index .SI `hello`>: error calling index: cannot index slice/array with type string'),
-    ("{{index .SI nil}}", 'template: t:1:2: executing "t" at <index .SI nil>: error calling index: cannot index slice/array with nil'),
-    ("{{index nil 1}}", 'template: t:1:2: executing "t" at <index nil 1>: error calling index: index of untyped nil'),
-    ("{{index .MSI 1}}", 'template: t:1:2: executing "t" at <index .MSI 1>: error calling index: value has type int; should be string'),
-    ("{{index 3 1}}", 'template: t:1:2: executing "t" at <index 3 1>: error calling index: can\'t index item of type int'),
-    ("{{slice .SI -1}}", 'template: t:1:2: executing "t" at <slice .SI -1>: error calling slice: index out of range: -1'),
-    ("{{slice .SI 2 1}}", 'template: t:1:2: executing "t" at <slice .SI 2 1>: error calling slice: invalid slice index: 2 > 1'),
-    ("{{slice .SI 2 2 1}}", 'template: t:1:2: executing "t" at <slice .SI 2 2 1>: error calling slice: invalid slice index: 2 > 1'),
-    ("{{slice `abc` 1 2 3}}", 'template: t:1:2: executing "t" at <slice `abc` 1 2 3>: error calling slice: cannot 3-index slice a string'),
+    (
+        "{{$x := 1}}{{$x 2}}",
+        'template: t:1:13: executing "t" at <$x>: can\'t give argument to non-function $x',
+    ),
+    (
+        "{{index .SI 10}}",
+        'template: t:1:2: executing "t" at <index .SI 10>: error calling index: index out of range: 10',
+    ),
+    (
+        "{{index .SI `hello`}}",
+        'template: t:1:2: executing "t" at <index .SI `hello`>: error calling index: cannot index slice/array with type string',
+    ),
+    (
+        "{{index .SI nil}}",
+        'template: t:1:2: executing "t" at <index .SI nil>: error calling index: cannot index slice/array with nil',
+    ),
+    (
+        "{{index nil 1}}",
+        'template: t:1:2: executing "t" at <index nil 1>: error calling index: index of untyped nil',
+    ),
+    (
+        "{{index .MSI 1}}",
+        'template: t:1:2: executing "t" at <index .MSI 1>: error calling index: value has type int; should be string',
+    ),
+    (
+        "{{index 3 1}}",
+        'template: t:1:2: executing "t" at <index 3 1>: error calling index: can\'t index item of type int',
+    ),
+    (
+        "{{slice .SI -1}}",
+        'template: t:1:2: executing "t" at <slice .SI -1>: error calling slice: index out of range: -1',
+    ),
+    (
+        "{{slice .SI 2 1}}",
+        'template: t:1:2: executing "t" at <slice .SI 2 1>: error calling slice: invalid slice index: 2 > 1',
+    ),
+    (
+        "{{slice .SI 2 2 1}}",
+        'template: t:1:2: executing "t" at <slice .SI 2 2 1>: error calling slice: invalid slice index: 2 > 1',
+    ),
+    (
+        "{{slice `abc` 1 2 3}}",
+        'template: t:1:2: executing "t" at <slice `abc` 1 2 3>: error calling slice: cannot 3-index slice a string',
+    ),
     ("{{len 3}}", 'template: t:1:2: executing "t" at <len 3>: error calling len: len of type int'),
     # data is a map[string]interface {}: the field's static type is interface {}
-    ("{{.SI.X}}", 'template: t:1:5: executing "t" at <.SI.X>: can\'t evaluate field X in type interface {}'),
+    (
+        "{{.SI.X}}",
+        'template: t:1:5: executing "t" at <.SI.X>: can\'t evaluate field X in type interface {}',
+    ),
     ("{{.I 1}}", 'template: t:1:2: executing "t" at <.I>: I is not a method but has arguments'),
-    ("{{template `nope`}}", 'template: t:1:11: executing "t" at <{{template "nope"}}>: template "nope" not defined'),
-    ("{{range .I 1}}{{end}}", 'template: t:1:8: executing "t" at <.I>: I is not a method but has arguments'),
-    ("{{range 1.5}}{{end}}", 'template: t:1:8: executing "t" at <1.5>: range can\'t iterate over 1.5'),
-    ("{{range `abc`}}{{end}}", 'template: t:1:8: executing "t" at <`abc`>: range can\'t iterate over abc'),
+    (
+        "{{template `nope`}}",
+        'template: t:1:11: executing "t" at <{{template "nope"}}>: template "nope" not defined',
+    ),
+    (
+        "{{range .I 1}}{{end}}",
+        'template: t:1:8: executing "t" at <.I>: I is not a method but has arguments',
+    ),
+    (
+        "{{range 1.5}}{{end}}",
+        'template: t:1:8: executing "t" at <1.5>: range can\'t iterate over 1.5',
+    ),
+    (
+        "{{range `abc`}}{{end}}",
+        'template: t:1:8: executing "t" at <`abc`>: range can\'t iterate over abc',
+    ),
     ("{{printf 3}}", 'template: t:1:9: executing "t" at <3>: expected string; found 3'),
     # the final value is checked while calling printf: Go reports the function node
-    ("{{3 | printf}}", 'template: t:1:6: executing "t" at <printf>: wrong type for value; expected string; got int'),
-    ("{{not}}", 'template: t:1:2: executing "t" at <not>: wrong number of args for not: want 1 got 0'),
-    ("{{not 1 2}}", 'template: t:1:2: executing "t" at <not>: wrong number of args for not: want 1 got 2'),
-    ("{{call .I}}", 'template: t:1:2: executing "t" at <call .I>: error calling call: non-function .I of type int'),
-    ("{{call .Empty0}}", 'template: t:1:2: executing "t" at <call .Empty0>: error calling call: call of nil'),
-    ("{{99999999999999999999}}", "template: t:1: integer overflow: \"99999999999999999999\""),
-    ("{{9223372036854775808}}", 'template: t:1:2: executing "t" at <9223372036854775808>: 9223372036854775808 overflows int'),
+    (
+        "{{3 | printf}}",
+        'template: t:1:6: executing "t" at <printf>: wrong type for value; expected string; got int',
+    ),
+    (
+        "{{not}}",
+        'template: t:1:2: executing "t" at <not>: wrong number of args for not: want 1 got 0',
+    ),
+    (
+        "{{not 1 2}}",
+        'template: t:1:2: executing "t" at <not>: wrong number of args for not: want 1 got 2',
+    ),
+    (
+        "{{call .I}}",
+        'template: t:1:2: executing "t" at <call .I>: error calling call: non-function .I of type int',
+    ),
+    (
+        "{{call .Empty0}}",
+        'template: t:1:2: executing "t" at <call .Empty0>: error calling call: call of nil',
+    ),
+    ("{{99999999999999999999}}", 'template: t:1: integer overflow: "99999999999999999999"'),
+    (
+        "{{9223372036854775808}}",
+        'template: t:1:2: executing "t" at <9223372036854775808>: 9223372036854775808 overflows int',
+    ),
 ]
 
 
@@ -275,7 +347,10 @@ def test_break_continue_and_variables() -> None:
     assert out("{{ $x := 1 }}{{ range . }}{{ $x = . }}{{ end }}{{ $x }}", [7, 8]) == "8"
     assert out("{{ $x := 1 }}{{ if true }}{{ $x := 2 }}{{ $x }}{{ end }}{{ $x }}") == "21"
     # Go 1.22: range with = assigns the loop variables declared outside
-    assert out("{{ $i := 0 }}{{ $v := 0 }}{{ range $i, $v = . }}{{ end }}{{ $i }}{{ $v }}", ["a", "b"]) == "1b"
+    assert (
+        out("{{ $i := 0 }}{{ $v := 0 }}{{ range $i, $v = . }}{{ end }}{{ $i }}{{ $v }}", ["a", "b"])
+        == "1b"
+    )
 
 
 def test_else_with_go_1_23() -> None:
@@ -288,7 +363,13 @@ def test_else_with_go_1_23() -> None:
 def test_define_template_block() -> None:
     text = '{{ define "t" }}[{{ . }}]{{ end }}{{ template "t" .x }}{{ block "b" .y }}<{{ . }}>{{ end }}'
     assert out(text, {"x": 1, "y": 2}) == "[1]<2>"
-    assert out('{{ define "r" }}{{ if . }}{{ . }}{{ template "r" (slice . 1) }}{{ end }}{{ end }}{{ template "r" . }}', [1, 2, 3]) == "[1 2 3][2 3][3]"
+    assert (
+        out(
+            '{{ define "r" }}{{ if . }}{{ . }}{{ template "r" (slice . 1) }}{{ end }}{{ end }}{{ template "r" . }}',
+            [1, 2, 3],
+        )
+        == "[1 2 3][2 3][3]"
+    )
     # variables do not cross template calls
     r = render('{{ define "t" }}{{ $x }}{{ end }}{{ $x := 1 }}{{ template "t" }}')
     assert r.error == 'template: template:1: undefined variable "$x"'
@@ -306,7 +387,9 @@ def test_trimming_and_comments() -> None:
 
 def test_strings_are_go_bytes() -> None:
     data = secret_data({"bin": b"\xff\x00a", "u": "é".encode()})
-    t = parse("k", "{{ .bin }}|{{ len .bin }}|{{ len .u }}|{{ index .u 0 }}|{{ printf \"%q %x\" .bin .u }}")
+    t = parse(
+        "k", '{{ .bin }}|{{ len .bin }}|{{ len .u }}|{{ index .u 0 }}|{{ printf "%q %x" .bin .u }}'
+    )
     assert t.execute_bytes(data) == b'\xff\x00a|3|2|195|"\\xff\\x00a" c3a9'
 
 

@@ -31,12 +31,18 @@ SHAPES = [
     ("{{.X (.Y .Z) (.A | .B .C) (.E)}}", "{{.X (.Y .Z) (.A | .B .C) (.E)}}"),
     ("{{(.Y .Z).Field}}", "{{(.Y .Z).Field}}"),
     ("{{if .X}}hello{{end}}", "{{if .X}}hello{{end}}"),
-    ("{{if .X}}true{{else if .Y}}false{{end}}", "{{if .X}}true{{else}}{{if .Y}}false{{end}}{{end}}"),
+    (
+        "{{if .X}}true{{else if .Y}}false{{end}}",
+        "{{if .X}}true{{else}}{{if .Y}}false{{end}}{{end}}",
+    ),
     ("{{range .X|.M}}true{{else}}false{{end}}", "{{range .X | .M}}true{{else}}false{{end}}"),
     ("{{range $x, $y := .SI}}{{.}}{{end}}", "{{range $x, $y := .SI}}{{.}}{{end}}"),
     ("{{range .SI}}{{.}}{{break}}{{end}}", "{{range .SI}}{{.}}{{break}}{{end}}"),
     ("{{range .SI}}{{.}}{{ continue }}{{end}}", "{{range .SI}}{{.}}{{continue}}{{end}}"),
-    ("{{range .SI 1 -3.2i true false 'a' nil}}{{end}}", "{{range .SI 1 -3.2i true false 'a' nil}}{{end}}"),
+    (
+        "{{range .SI 1 -3.2i true false 'a' nil}}{{end}}",
+        "{{range .SI 1 -3.2i true false 'a' nil}}{{end}}",
+    ),
     ("{{template `x`}}", '{{template "x"}}'),
     ("{{template `x` .Y}}", '{{template "x" .Y}}'),
     ("{{with .X}}hello{{else}}goodbye{{end}}", "{{with .X}}hello{{else}}goodbye{{end}}"),
@@ -140,7 +146,11 @@ ERRORS = [
     ("stringconst", '{{"a}}', "unterminated quoted string"),
     ("rawstringconst", "{{`a}}", "unterminated raw quoted string"),
     ("number", "{{0xi}}", "number syntax"),
-    ("multidefine", "{{define `a`}}a{{end}}{{define `a`}}b{{end}}", "multiple definition of template"),
+    (
+        "multidefine",
+        "{{define `a`}}a{{end}}{{define `a`}}b{{end}}",
+        "multiple definition of template",
+    ),
     ("eof", "{{range .X}}", "unexpected EOF"),
     ("variable", "{{$x := 23}}{{with $x.y := 3}}{{$x 23}}{{end}}", 'unexpected ":="'),
     ("multidecl", "{{$a,$b,$c := 23}}", "too many declarations"),
@@ -181,11 +191,14 @@ FULL = [
     ("k", '{{ "\\q" }}', "template: k:1: invalid syntax"),
     ("k", "{{ 3 | 4 }}", "template: k:1: non executable command in pipeline stage 2"),
     ("k", "{{ env }}", 'template: k:1: function "env" not defined'),
-    ("k", "{{ define \"a\" }}a{{ end }}{{ define \"a\" }}b{{ end }}",
-     'template: k:1: template: multiple definition of template "a"'),
-    ("k", "{{ printf \"%d\" 1 }", 'template: k:1: unexpected "}" in operand'),
+    (
+        "k",
+        '{{ define "a" }}a{{ end }}{{ define "a" }}b{{ end }}',
+        'template: k:1: template: multiple definition of template "a"',
+    ),
+    ("k", '{{ printf "%d" 1 }', 'template: k:1: unexpected "}" in operand'),
     ("k", "{{ 'ab' }}", "template: k:1: malformed character constant: 'ab'"),
-    ("k", "{{ \"abcdefghijklmn\" \"x\" ) }}", 'template: k:1: unexpected ")" in command'),
+    ("k", '{{ "abcdefghijklmn" "x" ) }}', 'template: k:1: unexpected ")" in command'),
     # "else if" is only special after if: after range the pending "if" is read as input
     ("k", "{{ range . }}{{ else if . }}{{ end }}", "template: k:1: unexpected <if> in input"),
 ]
@@ -208,7 +221,7 @@ def test_long_tokens_are_quoted_to_ten_runes() -> None:
     assert str(err.value) == "template: k:1: expected end; found {{else}}"
     with pytest.raises(ParseError) as err:
         parse("k", "{{ template .x }}")
-    assert str(err.value) == "template: k:1: unexpected \".x\" in template clause"
+    assert str(err.value) == 'template: k:1: unexpected ".x" in template clause'
 
 
 def test_a_trailing_pipe_is_accepted() -> None:

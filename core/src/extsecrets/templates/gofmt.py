@@ -537,6 +537,18 @@ class _Printer:
         else:
             self.bad_verb(verb, value, True)
 
+    def fmt_complex(self, v: complex, verb: str) -> None:
+        if verb not in "vbgGxXfFeE":
+            self.bad_verb(verb, v, True)
+            return
+        old_plus = self.f.plus
+        self.buf.append("(")
+        self.fmt_flt(v.real, verb, v)
+        self.f.plus = True
+        self.fmt_flt(v.imag, verb, v)
+        self.buf.append("i)")
+        self.f.plus = old_plus
+
     def fmt_string(self, v: str, verb: str, value: Any) -> None:
         if verb == "v":
             if self.f.sharp_v:
@@ -594,6 +606,8 @@ class _Printer:
             self.fmt_flt(value, verb, value)
         elif isinstance(value, str):
             self.fmt_string(value, verb, value)
+        elif isinstance(value, complex):
+            self.fmt_complex(value, verb)
         elif isinstance(value, bytes | bytearray):
             if depth == 0:
                 self.fmt_bytes(bytes(value), verb, "[]byte", value, depth)

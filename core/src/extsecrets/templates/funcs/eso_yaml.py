@@ -1,5 +1,401 @@
-"""(being written)"""
+"""ESO's ``toYaml``/``fromYaml`` (runtime/template/v2/yaml.go) over sigs.k8s.io/yaml, which goes
+through JSON and go-yaml v2 (YAML 1.1 resolution, sorted keys, no line wrapping).
 
+Scalars are resolved with go-yaml v2's rules (``yes``/``on`` are booleans, ``0777`` is 511,
+``1_000`` is 1000, timestamps stay strings, no base-60 numbers); the text is emitted by PyYAML's
+emitter, a sibling of the libyaml emitter go-yaml ports, with go-yaml's quoting choices.
+"""
+
+from __future__ import annotations
+
+import math
+import re
 from typing import Any
 
-FUNCS: dict[str, Any] = {}
+import yaml
+
+from ..values import format_float
+from ._cast import go_parse_float, go_parse_int
+from ._gojson import JSONError, marshal, unmarshal
+from ._model import NilSlice
+from .signature import ANY, MAP, go
+from .objects import GoObject
+from ._unicode import is_digit, is_letter
+
+__all__ = ["FUNCS", "resolve_plain"]
+
+_BOOL = {
+    **dict.fromkeys(("y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON"), True),
+    **dict.fromkeys(
+        ("n", "N", "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF"), False
+    ),
+}
+_NULL = ("", "~", "null", "Null", "NULL")
+_SPECIAL_FLOAT = {
+    **dict.fromkeys((".nan", ".NaN", ".NAN"), math.nan),
+    **dict.fromkeys((".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF"), math.inf),
+    **dict.fromkeys(("-.inf", "-.Inf", "-.INF"), -math.inf),
+}
+_YAML_FLOAT = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?")
+_BASE60 = re.compile(r"[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?")
+_TIMESTAMP = re.compile(
+    r"[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}"
+    r"(?:(?:[Tt]| )[0-9]{1,2}:[0-9]{1,2}:[0-9]{1,2}(?:\.[0-9]+)?"
+    r"(?:Z|[+-][0-9]{2}:[0-9]{2})?)?"
+)
+
+_STR, _BOOLT, _INT, _FLOAT, _NULLT, _TS, _MERGE = "str", "bool", "int", "float", "null", "ts", "merge"
+
+
+def resolve_plain(s: str) -> tuple[str, Any]:
+    """go-yaml v2's resolve("", s): (kind, value) of a plain scalar."""
+    if s in _NULL:
+        return _NULLT, None
+    if s in _BOOL:
+        return _BOOLT, _BOOL[s]
+    if s in _SPECIAL_FLOAT:
+        return _FLOAT, _SPECIAL_FLOAT[s]
+    if s == "<<":
+        return _MERGE, s
+    c = s[0]
+    if c == ".":
+        try:
+            return _FLOAT, go_parse_float(s)
+        except ValueError:
+            return _STR, s
+    if c in "+-0123456789":
+        if _TIMESTAMP.fullmatch(s):
+            return _TS, s
+        plain = s.replace("_", "")
+        for parse in (
+            lambda p: go_parse_int(p, 0, 64),
+            lambda p: _parse_uint(p),
+        ):
+            try:
+                return _INT, parse(plain)
+            except ValueError:
+                pass
+        if _YAML_FLOAT.fullmatch(plain):
+            try:
+                return _FLOAT, go_parse_float(plain)
+            except ValueError:
+                pass
+        for prefix, sign in (("0b", 1), ("-0b", -1)):
+            if plain.startswith(prefix):
+                try:
+                    return _INT, sign * int(plain[len(prefix) :], 2)
+                except ValueError:
+                    pass
+    return _STR, s
+
+
+def _parse_uint(p: str) -> int:
+    if p.startswith(("+", "-")):
+        raise ValueError("invalid syntax")
+    n = go_parse_int(p, 0, 65)
+    if n < 0 or n >= 1 << 64:
+        raise ValueError("value out of range")
+    return n
+
+
+# -- toYaml ---------------------------------------------------------------------------------------
+
+_STR_TAG = "tag:yaml.org,2002:str"
+
+
+class _Resolver(yaml.resolver.BaseResolver):
+    """Resolves nothing: the nodes carry their style, so no tag is ever written."""
+
+
+class _Dumper(
+    yaml.emitter.Emitter, yaml.serializer.Serializer, yaml.representer.BaseRepresenter, _Resolver
+):
+    def __init__(self, stream: Any, **kw: Any) -> None:
+        yaml.emitter.Emitter.__init__(
+            self, stream, canonical=False, indent=2, width=2**31 - 1, allow_unicode=True,
+            line_break="\n",
+        )
+        yaml.serializer.Serializer.__init__(self, explicit_start=False, explicit_end=False)
+        yaml.representer.BaseRepresenter.__init__(self, default_flow_style=False)
+        _Resolver.__init__(self)
+
+
+def _key_less(a: str, b: str) -> bool:
+    """go-yaml v2's keyList.Less for string keys (digit runs compare as numbers)."""
+    ar, br = list(a), list(b)
+    for i in range(min(len(ar), len(br))):
+        if ar[i] == br[i]:
+            continue
+        al, bl = is_letter(ar[i]), is_letter(br[i])
+        if al and bl:
+            return ar[i] < br[i]
+        if al or bl:
+            return bl
+        an = bn = 0
+        if ar[i] == "0" or br[i] == "0":
+            j = i - 1
+            while j >= 0 and is_digit(ar[j]):
+                if ar[j] != "0":
+                    an = bn = 1
+                    break
+                j -= 1
+        ai = i
+        while ai < len(ar) and is_digit(ar[ai]):
+            an = an * 10 + (ord(ar[ai]) - 48 if "0" <= ar[ai] <= "9" else 0)
+            ai += 1
+        bi = i
+        while bi < len(br) and is_digit(br[bi]):
+            bn = bn * 10 + (ord(br[bi]) - 48 if "0" <= br[bi] <= "9" else 0)
+            bi += 1
+        if an != bn:
+            return an < bn
+        if ai != bi:
+            return ai < bi
+        return ar[i] < br[i]
+    return len(ar) < len(br)
+
+
+def _sorted_keys(keys: list[str]) -> list[str]:
+    import functools
+
+    return sorted(keys, key=functools.cmp_to_key(lambda a, b: -1 if _key_less(a, b) else (1 if _key_less(b, a) else 0)))
+
+
+def _scalar(text: str, style: str | None) -> yaml.ScalarNode:
+    return yaml.ScalarNode(_STR_TAG, text, style=style)
+
+
+def _string_node(s: str) -> yaml.ScalarNode:
+    kind, _ = resolve_plain(s)
+    plain_ok = kind == _STR and not (_BASE60.fullmatch(s) and s[:1] in "+-0123456789")
+    if "\n" in s:
+        return _scalar(s, "|")
+    return _scalar(s, None if plain_ok else '"')
+
+
+def _number_node(json_text: str) -> yaml.ScalarNode:
+    # the number goes through Go's JSON text and back through go-yaml's resolver
+    kind, value = resolve_plain(json_text)
+    if kind == _INT:
+        return _scalar(str(value), None)
+    f = float(value) if kind == _FLOAT else float(json_text)
+    s = format_float(f, "g", -1)
+    return _scalar({"+Inf": ".inf", "-Inf": "-.inf", "NaN": ".nan"}.get(s, s), None)
+
+
+def _node(v: Any) -> yaml.Node:
+    """The YAML node go-yaml emits for a value after its JSON round trip."""
+    if isinstance(v, GoObject):
+        custom = getattr(v, "go_json", None)
+        v = custom() if custom is not None else {f: v.go_field(f) for f in v.go_fields}
+    if v is None or isinstance(v, NilSlice):
+        return _scalar("null", None)
+    if isinstance(v, bool):
+        return _scalar("true" if v else "false", None)
+    if isinstance(v, int | float):
+        return _number_node(marshal(v))
+    if isinstance(v, bytes | bytearray):
+        return _string_node(unmarshal(marshal(v))[0])
+    if isinstance(v, str):
+        # JSON replaces invalid UTF-8 with U+FFFD
+        return _string_node("".join("\ufffd" if "\udc80" <= c <= "\udcff" else c for c in v))
+    if isinstance(v, list | tuple):
+        return yaml.SequenceNode("tag:yaml.org,2002:seq", [_node(x) for x in v], flow_style=False)
+    if isinstance(v, dict):
+        keys = _sorted_keys([unmarshal(marshal(k))[0] for k in v])
+        by_key = {unmarshal(marshal(k))[0]: x for k, x in v.items()}
+        pairs = [(_string_node(k), _node(by_key[k])) for k in keys]
+        return yaml.MappingNode("tag:yaml.org,2002:map", pairs, flow_style=False)
+    raise JSONError(f"json: unsupported type: {type(v).__name__}")
+
+
+@go(ANY)
+def toYaml(v: Any) -> str:  # noqa: N802 - ESO's name
+    try:
+        marshal(v)  # the JSON step's errors (NaN, +Inf) make the output empty
+        node = _node(v)
+        text = yaml.serialize(node, Dumper=_Dumper)
+    except (JSONError, yaml.YAMLError, RecursionError):
+        return ""
+    if text.endswith("\n...\n"):
+        # PyYAML marks the end of a root plain scalar; go-yaml does not
+        text = text[: -len("...\n")]
+    return text[:-1] if text.endswith("\n") else text
+
+
+# -- fromYaml -------------------------------------------------------------------------------------
+
+
+class _YamlError(ValueError):
+    pass
+
+
+def _key_string(k: Any) -> str:
+    """sigs.k8s.io/yaml's conversion of a YAML map key to a JSON object key."""
+    if isinstance(k, bool):
+        return "true" if k else "false"
+    if isinstance(k, str):
+        return k
+    if isinstance(k, int):
+        if k >= 1 << 63:
+            raise _YamlError(f"unsupported map key of type: uint64, key: {k:#x}")
+        return str(k)
+    if isinstance(k, float):
+        if math.isnan(k):
+            return ".nan"
+        if math.isinf(k):
+            return ".inf" if k > 0 else "-.inf"
+        return _shortest32(k)
+    raise _YamlError(f"unsupported map key of type: {type(k).__name__}")
+
+
+def _shortest32(f: float) -> str:
+    """strconv.FormatFloat(f, 'g', -1, 32): the shortest text that reads back as the float32."""
+    import struct
+
+    target = struct.unpack("f", struct.pack("f", f))[0]
+    for digits in range(1, 10):
+        s = f"{target:.{digits}g}"
+        if struct.unpack("f", struct.pack("f", float(s)))[0] == target:
+            return format_float(float(s), "g", -1)
+    return format_float(target, "g", -1)
+
+
+_PLAIN = "?plain"
+
+
+class _Pairs(list[tuple[Any, Any]]):
+    """A YAML mapping before its keys become strings (keys of any type, in document order)."""
+
+
+def _scalar_value(node: yaml.ScalarNode) -> Any:
+    if node.tag == _PLAIN:
+        kind, value = resolve_plain(node.value)
+        return node.value if kind in (_TS, _MERGE) else value
+    short = node.tag.replace("tag:yaml.org,2002:", "!!")
+    if short == "!!binary":
+        import base64
+
+        from ._go import S
+
+        return S(base64.b64decode(node.value))
+    if short in ("!!int", "!!float", "!!bool", "!!null"):
+        kind, value = resolve_plain(node.value)
+        want = short[2:]
+        if want == "float" and kind == _INT:
+            return float(value)
+        if kind != want:
+            raise _YamlError(f"cannot decode !!{kind} `{node.value}` as a {short}")
+        return value
+    return node.value
+
+
+def _construct(node: yaml.Node, seen: dict[int, Any]) -> Any:
+    """go-yaml v2's decoding into interface{} (maps as pairs until their keys are converted)."""
+    if isinstance(node, yaml.ScalarNode):
+        return _scalar_value(node)
+    if id(node) in seen:
+        return seen[id(node)]
+    if isinstance(node, yaml.SequenceNode):
+        out: list[Any] = []
+        seen[id(node)] = out
+        out.extend(_construct(n, seen) for n in node.value)
+        return out
+    if isinstance(node, yaml.MappingNode):
+        pairs = _Pairs()
+        seen[id(node)] = pairs
+        for knode, vnode in node.value:
+            if isinstance(knode, yaml.ScalarNode) and knode.tag == _PLAIN and knode.value == "<<":
+                merged = _construct(vnode, seen)
+                for m in [merged] if isinstance(merged, _Pairs) else merged if isinstance(merged, list) else []:
+                    if isinstance(m, _Pairs):
+                        have = {repr(k) for k, _ in pairs}
+                        pairs.extend((mk, mv) for mk, mv in m if repr(mk) not in have)
+                continue
+            key = _construct(knode, seen)
+            if isinstance(key, list):
+                raise _YamlError("invalid map key")
+            pairs.append((key, _construct(vnode, seen)))
+        return pairs
+    return None
+
+
+def _jsonable(v: Any) -> Any:
+    if isinstance(v, _Pairs):
+        out: dict[str, Any] = {}
+        for k, x in v:
+            out[_key_string(k)] = _jsonable(x)
+        return out
+    if isinstance(v, list):
+        return [_jsonable(x) for x in v]
+    return v
+
+
+class _PlainResolver(yaml.resolver.BaseResolver):
+    """Marks plain scalars instead of resolving them: go-yaml's rules apply later."""
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+        if kind is yaml.ScalarNode and implicit[0]:
+            return _PLAIN
+        return super().resolve(kind, value, implicit)
+
+
+class _Composer(
+    yaml.reader.Reader,
+    yaml.scanner.Scanner,
+    yaml.parser.Parser,
+    yaml.composer.Composer,
+    _PlainResolver,
+):
+    """PyYAML's YAML 1.1 parser; values are built here with go-yaml's rules, not PyYAML's."""
+
+    def __init__(self, stream: str) -> None:
+        yaml.reader.Reader.__init__(self, stream)
+        yaml.scanner.Scanner.__init__(self)
+        yaml.parser.Parser.__init__(self)
+        yaml.composer.Composer.__init__(self)
+        _PlainResolver.__init__(self)
+
+
+def _first_document(text: str) -> yaml.Node | None:
+    loader = _Composer(text)
+    try:
+        if loader.check_node():
+            return loader.get_node()
+        return None
+    finally:
+        loader.dispose()
+
+
+@go("string", returns=MAP)
+def fromYaml(text: str) -> dict[str, Any]:  # noqa: N802
+    m: dict[str, Any] = {}
+    try:
+        node = _first_document(text)
+        obj = _jsonable(_construct(node, {})) if node is not None else None
+    except yaml.MarkedYAMLError as e:
+        line = (e.problem_mark.line + 1) if e.problem_mark is not None else 0
+        m["Error"] = f"error converting YAML to JSON: yaml: line {line}: {e.problem}"
+        return m
+    except (yaml.YAMLError, _YamlError, ValueError) as e:
+        m["Error"] = f"error converting YAML to JSON: {e}"
+        return m
+    try:
+        text_json = marshal(obj)
+    except JSONError as e:
+        m["Error"] = f"error converting YAML to JSON: {e}"
+        return m
+    value, _ = unmarshal(text_json)
+    if value is None:
+        return m
+    if not isinstance(value, dict):
+        kind = {list: "array", str: "string", float: "number", bool: "bool"}[type(value)]
+        m["Error"] = (
+            "error unmarshaling JSON: while decoding JSON: json: cannot unmarshal "
+            f"{kind} into Go value of type map[string]interface {{}}"
+        )
+        return m
+    return value
+
+
+FUNCS = {"toYaml": toYaml, "fromYaml": fromYaml}

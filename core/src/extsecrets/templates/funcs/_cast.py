@@ -37,7 +37,7 @@ def go_parse_int(s: str, base: int = 0, bits: int = 64) -> int:
     """strconv.ParseInt(s, base, bits); ValueError with Go's reason on failure."""
     text = s
     neg = False
-    if text[:1] in "+-":
+    if text[:1] in ("+", "-"):
         neg = text[0] == "-"
         text = text[1:]
     b = base
@@ -75,7 +75,7 @@ def _underscore_ok(s: str) -> bool:
     """strconv's underscoreOK: '_' only between digits or after a base prefix."""
     saw = "^"
     i = 0
-    if s[:1] in "+-":
+    if s[:1] in ("+", "-"):
         s = s[1:]
     hexa = False
     if len(s) >= 2 and s[0] == "0" and s[1].lower() in "bxo":
@@ -108,7 +108,7 @@ def go_parse_float(s: str) -> float:
     if _FLOAT_SPECIAL.fullmatch(s):
         low = s.lower().lstrip("+-")
         if low == "nan":
-            if s[:1] in "+-":
+            if s[:1] in ("+", "-"):
                 raise ValueError("invalid syntax")
             return math.nan
         return -math.inf if s.startswith("-") else math.inf

@@ -306,11 +306,15 @@ def _construct(node: yaml.Node, seen: dict[int, Any]) -> Any:
         seen[id(node)] = pairs
         for knode, vnode in node.value:
             if isinstance(knode, yaml.ScalarNode) and knode.tag == _PLAIN and knode.value == "<<":
+                # go-yaml v2 decodes the merged maps into this one where "<<" stands (a list of
+                # maps from its last element to its first), so they overwrite earlier keys
                 merged = _construct(vnode, seen)
-                for m in [merged] if isinstance(merged, _Pairs) else merged if isinstance(merged, list) else []:
+                sources = [merged] if isinstance(merged, _Pairs) else merged
+                for m in reversed(sources) if isinstance(merged, list) and not isinstance(
+                    merged, _Pairs
+                ) else sources:
                     if isinstance(m, _Pairs):
-                        have = {repr(k) for k, _ in pairs}
-                        pairs.extend((mk, mv) for mk, mv in m if repr(mk) not in have)
+                        pairs.extend(m)
                 continue
             key = _construct(knode, seen)
             if isinstance(key, list):

@@ -35,6 +35,7 @@ def _build() -> dict[str, Callable[..., Any]]:
         sprig_regex,
         sprig_semver,
         sprig_strings,
+        sprig_url,
     )
 
     funcs: dict[str, Callable[..., Any]] = {}
@@ -53,6 +54,7 @@ def _build() -> dict[str, Callable[..., Any]]:
         sprig_crypto,
         sprig_semver,
         sprig_regex,
+        sprig_url,
     ):
         funcs.update(module.FUNCS)
     funcs["fail"] = _fail

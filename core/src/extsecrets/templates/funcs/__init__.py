@@ -62,7 +62,7 @@ def _build() -> dict[str, Callable[..., Any]]:
 
 
 def _fail(msg: str) -> str:
-    from ..errors import FuncError
+    from extsecrets.templates.errors import FuncError
 
     raise FuncError(msg)
 

@@ -9,7 +9,7 @@ import math
 import re
 from typing import Any
 
-from ..values import GoInt, fmt_v, from_go_bytes
+from extsecrets.templates.values import GoInt, fmt_v, from_go_bytes
 
 __all__ = ["go_parse_float", "go_parse_int", "strval", "to_float64", "to_int", "to_int64"]
 
@@ -99,7 +99,9 @@ def _underscore_ok(s: str) -> bool:
 
 
 _FLOAT_DEC = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?")
-_FLOAT_HEX = re.compile(r"[+-]?0[xX]([0-9a-fA-F_]+\.?[0-9a-fA-F_]*|\.[0-9a-fA-F_]+)[pP][+-]?[0-9_]+")
+_FLOAT_HEX = re.compile(
+    r"[+-]?0[xX]([0-9a-fA-F_]+\.?[0-9a-fA-F_]*|\.[0-9a-fA-F_]+)[pP][+-]?[0-9_]+"
+)
 _FLOAT_SPECIAL = re.compile(r"[+-]?(inf|infinity|nan)", re.IGNORECASE)
 
 

@@ -6,7 +6,15 @@ from collections.abc import Iterator
 
 __all__ = ["Asn1Error", "Tlv", "enc", "oid", "oid_str", "read", "read_all", "seq", "set_of"]
 
-SEQUENCE, SET, INTEGER, OCTET_STRING, NULL, OID, BMP_STRING = 0x30, 0x31, 0x02, 0x04, 0x05, 0x06, 0x1E
+SEQUENCE, SET, INTEGER, OCTET_STRING, NULL, OID, BMP_STRING = (
+    0x30,
+    0x31,
+    0x02,
+    0x04,
+    0x05,
+    0x06,
+    0x1E,
+)
 
 
 class Asn1Error(ValueError):

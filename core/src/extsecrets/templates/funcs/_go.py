@@ -3,19 +3,19 @@ slice bounds panics, ``strconv.Quote``."""
 
 from __future__ import annotations
 
-from ..errors import FuncPanic
-from ..limits import check_size
-from ..values import from_go_bytes, to_go_bytes
+from extsecrets.templates.errors import FuncPanic
+from extsecrets.templates.limits import check_size
+from extsecrets.templates.values import from_go_bytes, to_go_bytes
 
 __all__ = ["B", "S", "bounds_panic", "check_size", "go_quote", "slice_bytes", "slice_list"]
 
 
-def B(s: str) -> bytes:  # noqa: N802 - short on purpose: used everywhere
+def B(s: str) -> bytes:
     """The Go bytes of a model string."""
     return to_go_bytes(s)
 
 
-def S(b: bytes) -> str:  # noqa: N802
+def S(b: bytes) -> str:
     """The model string of Go bytes."""
     return from_go_bytes(b)
 

@@ -8,7 +8,8 @@ import json
 import math
 from typing import Any
 
-from ..values import format_float
+from extsecrets.templates.values import format_float
+
 from ._go import B, check_size
 from ._model import NilSlice, type_name
 from .objects import GoObject
@@ -82,7 +83,11 @@ def _encode(v: Any, html: bool, indent: str | None, depth: int, out: list[str]) 
         out.append('"' + base64.b64encode(bytes(v)).decode() + '"')
     elif isinstance(v, list | tuple):
         _seq(
-            [lambda o, x=x: _encode(x, html, indent, depth + 1, o) for x in v], "[]", indent, depth, out
+            [lambda o, x=x: _encode(x, html, indent, depth + 1, o) for x in v],
+            "[]",
+            indent,
+            depth,
+            out,
         )
     elif isinstance(v, dict):
         items = sorted(v.items(), key=lambda kv: B(kv[0]))
@@ -349,4 +354,3 @@ def unmarshal(s: str) -> tuple[Any, str | None]:
     errors: list[str] = []
     v = _fix(v, errors)
     return v, (errors[0] if errors else None)
-

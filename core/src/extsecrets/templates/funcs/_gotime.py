@@ -6,11 +6,13 @@
 from __future__ import annotations
 
 import time as _time
+from datetime import UTC as UTC_TZ
 from datetime import datetime, timedelta, timezone, tzinfo
-from typing import Any
+from typing import ClassVar
 from zoneinfo import ZoneInfo
 
-from ..values import GoInt, Int64
+from extsecrets.templates.values import GoInt, Int64
+
 from .objects import GoObject
 from .signature import go
 
@@ -28,11 +30,21 @@ __all__ = [
 
 NS = 1_000_000_000
 _MONO_START = _time.monotonic_ns()
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC_TZ)
 _LONG_DAYS = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"]
 _LONG_MONTHS = [
-    "January", "February", "March", "April", "May", "June", "July", "August", "September",
-    "October", "November", "December",
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
 ]
 
 
@@ -48,8 +60,8 @@ class Location:
         self.tz = tz
 
 
-UTC = Location("UTC", timezone.utc)
-LOCAL = Location("Local", timezone.utc)
+UTC = Location("UTC", UTC_TZ)
+LOCAL = Location("Local", UTC_TZ)
 
 
 def load_location(name: str) -> Location:
@@ -62,7 +74,7 @@ def load_location(name: str) -> Location:
         raise TimeError(f"time: invalid location name {name!r}")
     try:
         return Location(name, ZoneInfo(name))
-    except Exception:  # noqa: BLE001 - zoneinfo raises several kinds
+    except Exception:
         raise TimeError(f"unknown time zone {name}") from None
 
 
@@ -133,12 +145,33 @@ class GoTime(GoObject):
 
     go_type = "time.Time"
     go_kind = "struct"
-    go_methods = {
+    go_methods: ClassVar[dict[str, str]] = {
         n: n
         for n in (
-            "Year", "Month", "Day", "Hour", "Minute", "Second", "Nanosecond", "YearDay",
-            "Weekday", "Unix", "UnixMilli", "UnixMicro", "UnixNano", "Format", "UTC", "Local",
-            "String", "IsZero", "Before", "After", "Equal", "Add", "Sub", "AddDate",
+            "Year",
+            "Month",
+            "Day",
+            "Hour",
+            "Minute",
+            "Second",
+            "Nanosecond",
+            "YearDay",
+            "Weekday",
+            "Unix",
+            "UnixMilli",
+            "UnixMicro",
+            "UnixNano",
+            "Format",
+            "UTC",
+            "Local",
+            "String",
+            "IsZero",
+            "Before",
+            "After",
+            "Equal",
+            "Add",
+            "Sub",
+            "AddDate",
         )
     }
 
@@ -160,7 +193,7 @@ class GoTime(GoObject):
 
     # zone and civil fields
     def zone(self) -> tuple[str, int]:
-        if self.loc.tz is timezone.utc:
+        if self.loc.tz is UTC_TZ:
             return "UTC", 0
         if self.loc.name == "":
             off = self.loc.tz.utcoffset(None)
@@ -199,78 +232,78 @@ class GoTime(GoObject):
     def go_json(self) -> str:
         return format_layout(self, "2006-01-02T15:04:05.999999999Z07:00")
 
-    def Year(self) -> int:  # noqa: N802
+    def Year(self) -> int:
         return self.fields()[0]
 
-    def Month(self) -> Month:  # noqa: N802
+    def Month(self) -> Month:
         return Month(self.fields()[1])
 
-    def Day(self) -> int:  # noqa: N802
+    def Day(self) -> int:
         return self.fields()[2]
 
-    def Hour(self) -> int:  # noqa: N802
+    def Hour(self) -> int:
         return self.fields()[3]
 
-    def Minute(self) -> int:  # noqa: N802
+    def Minute(self) -> int:
         return self.fields()[4]
 
-    def Second(self) -> int:  # noqa: N802
+    def Second(self) -> int:
         return self.fields()[5]
 
-    def Nanosecond(self) -> int:  # noqa: N802
+    def Nanosecond(self) -> int:
         return self.nsec
 
-    def YearDay(self) -> int:  # noqa: N802
+    def YearDay(self) -> int:
         return self.fields()[7]
 
-    def Weekday(self) -> Weekday:  # noqa: N802
+    def Weekday(self) -> Weekday:
         return Weekday(self.fields()[6])
 
-    def Unix(self) -> Int64:  # noqa: N802
+    def Unix(self) -> Int64:
         return Int64(self.sec)
 
-    def UnixMilli(self) -> Int64:  # noqa: N802
+    def UnixMilli(self) -> Int64:
         return Int64(self.sec * 1000 + self.nsec // 1_000_000)
 
-    def UnixMicro(self) -> Int64:  # noqa: N802
+    def UnixMicro(self) -> Int64:
         return Int64(self.sec * 1_000_000 + self.nsec // 1000)
 
-    def UnixNano(self) -> Int64:  # noqa: N802
+    def UnixNano(self) -> Int64:
         return Int64(self.sec * NS + self.nsec)
 
-    def Format(self, layout: str) -> str:  # noqa: N802
+    def Format(self, layout: str) -> str:
         return format_layout(self, layout)
 
-    def UTC(self) -> GoTime:  # noqa: N802
+    def UTC(self) -> GoTime:
         return self.with_loc(UTC)
 
-    def Local(self) -> GoTime:  # noqa: N802
+    def Local(self) -> GoTime:
         return self.with_loc(LOCAL)
 
-    def String(self) -> str:  # noqa: N802
+    def String(self) -> str:
         return str(self)
 
-    def IsZero(self) -> bool:  # noqa: N802
+    def IsZero(self) -> bool:
         return self.sec == ZERO_SEC and self.nsec == 0
 
-    def Before(self, o: GoTime) -> bool:  # noqa: N802
+    def Before(self, o: GoTime) -> bool:
         return (self.sec, self.nsec) < (o.sec, o.nsec)
 
-    def After(self, o: GoTime) -> bool:  # noqa: N802
+    def After(self, o: GoTime) -> bool:
         return (self.sec, self.nsec) > (o.sec, o.nsec)
 
-    def Equal(self, o: GoTime) -> bool:  # noqa: N802
+    def Equal(self, o: GoTime) -> bool:
         return (self.sec, self.nsec) == (o.sec, o.nsec)
 
-    def Add(self, d: int) -> GoTime:  # noqa: N802
+    def Add(self, d: int) -> GoTime:
         t = GoTime(self.sec, self.nsec + int(d), self.loc)
         t.mono = None if self.mono is None else self.mono + int(d)
         return t
 
-    def Sub(self, o: GoTime) -> Duration:  # noqa: N802
+    def Sub(self, o: GoTime) -> Duration:
         return Duration((self.sec - o.sec) * NS + self.nsec - o.nsec)
 
-    def AddDate(self, years: int, months: int, days: int) -> GoTime:  # noqa: N802
+    def AddDate(self, years: int, months: int, days: int) -> GoTime:
         y, m, d, hh, mm, ss, _, _ = self.fields()
         m0 = m - 1 + months
         y += years + m0 // 12
@@ -283,14 +316,30 @@ class GoTime(GoObject):
 ZERO_SEC = _days(1, 1, 1) * 86400
 _T = "time.Time"
 for _n, _p, _r in (
-    ("Year", (), "int"), ("Month", (), "time.Month"), ("Day", (), "int"), ("Hour", (), "int"),
-    ("Minute", (), "int"), ("Second", (), "int"), ("Nanosecond", (), "int"),
-    ("YearDay", (), "int"), ("Weekday", (), "time.Weekday"), ("Unix", (), "int64"),
-    ("UnixMilli", (), "int64"), ("UnixMicro", (), "int64"), ("UnixNano", (), "int64"),
-    ("Format", ("string",), "string"), ("UTC", (), _T), ("Local", (), _T),
-    ("String", (), "string"), ("IsZero", (), "bool"), ("Before", (_T,), "bool"),
-    ("After", (_T,), "bool"), ("Equal", (_T,), "bool"), ("Add", ("time.Duration",), _T),
-    ("Sub", (_T,), "time.Duration"), ("AddDate", ("int", "int", "int"), _T),
+    ("Year", (), "int"),
+    ("Month", (), "time.Month"),
+    ("Day", (), "int"),
+    ("Hour", (), "int"),
+    ("Minute", (), "int"),
+    ("Second", (), "int"),
+    ("Nanosecond", (), "int"),
+    ("YearDay", (), "int"),
+    ("Weekday", (), "time.Weekday"),
+    ("Unix", (), "int64"),
+    ("UnixMilli", (), "int64"),
+    ("UnixMicro", (), "int64"),
+    ("UnixNano", (), "int64"),
+    ("Format", ("string",), "string"),
+    ("UTC", (), _T),
+    ("Local", (), _T),
+    ("String", (), "string"),
+    ("IsZero", (), "bool"),
+    ("Before", (_T,), "bool"),
+    ("After", (_T,), "bool"),
+    ("Equal", (_T,), "bool"),
+    ("Add", ("time.Duration",), _T),
+    ("Sub", (_T,), "time.Duration"),
+    ("AddDate", ("int", "int", "int"), _T),
 ):
     go(*_p, returns=_r)(getattr(GoTime, _n))
 
@@ -307,11 +356,41 @@ def zero_time() -> GoTime:
 # -- layouts ------------------------------------------------------------------------------------
 
 (
-    LONG_MONTH, MONTH, NUM_MONTH, ZERO_MONTH, LONG_WEEKDAY, WEEKDAY, DAY, UNDER_DAY, ZERO_DAY,
-    UNDER_YEARDAY, ZERO_YEARDAY, HOUR, HOUR12, ZERO_HOUR12, MINUTE, ZERO_MINUTE, SECOND,
-    ZERO_SECOND, LONG_YEAR, YEAR, PM, LPM, TZ, ISO_TZ, ISO_SECONDS_TZ, ISO_SHORT_TZ,
-    ISO_COLON_TZ, ISO_COLON_SECONDS_TZ, NUM_TZ, NUM_SECONDS_TZ, NUM_SHORT_TZ, NUM_COLON_TZ,
-    NUM_COLON_SECONDS_TZ, FRAC0, FRAC9,
+    LONG_MONTH,
+    MONTH,
+    NUM_MONTH,
+    ZERO_MONTH,
+    LONG_WEEKDAY,
+    WEEKDAY,
+    DAY,
+    UNDER_DAY,
+    ZERO_DAY,
+    UNDER_YEARDAY,
+    ZERO_YEARDAY,
+    HOUR,
+    HOUR12,
+    ZERO_HOUR12,
+    MINUTE,
+    ZERO_MINUTE,
+    SECOND,
+    ZERO_SECOND,
+    LONG_YEAR,
+    YEAR,
+    PM,
+    LPM,
+    TZ,
+    ISO_TZ,
+    ISO_SECONDS_TZ,
+    ISO_SHORT_TZ,
+    ISO_COLON_TZ,
+    ISO_COLON_SECONDS_TZ,
+    NUM_TZ,
+    NUM_SECONDS_TZ,
+    NUM_SHORT_TZ,
+    NUM_COLON_TZ,
+    NUM_COLON_SECONDS_TZ,
+    FRAC0,
+    FRAC9,
 ) = range(1, 36)
 _STD0X = [ZERO_MONTH, ZERO_DAY, ZERO_HOUR12, ZERO_MINUTE, ZERO_SECOND, YEAR]
 
@@ -326,8 +405,10 @@ def next_chunk(layout: str) -> tuple[str, int, str, str, int]:
     for i, c in enumerate(layout):
         rest = layout[i:]
 
-        def hit(std: int, length: int, pre: int = i, digits: int = 0) -> tuple[str, int, str, str, int]:
-            return layout[:pre], std, layout[pre : i + length], layout[i + length :], digits
+        def hit(
+            std: int, length: int, digits: int = 0, at: int = i
+        ) -> tuple[str, int, str, str, int]:
+            return layout[:at], std, layout[at : at + length], layout[at + length :], digits
 
         if c == "J" and rest.startswith("Jan"):
             if rest.startswith("January"):
@@ -374,15 +455,21 @@ def next_chunk(layout: str) -> tuple[str, int, str, str, int]:
             return hit(LPM, 2)
         elif c == "-":
             for text, std in (
-                ("-070000", NUM_SECONDS_TZ), ("-07:00:00", NUM_COLON_SECONDS_TZ),
-                ("-0700", NUM_TZ), ("-07:00", NUM_COLON_TZ), ("-07", NUM_SHORT_TZ),
+                ("-070000", NUM_SECONDS_TZ),
+                ("-07:00:00", NUM_COLON_SECONDS_TZ),
+                ("-0700", NUM_TZ),
+                ("-07:00", NUM_COLON_TZ),
+                ("-07", NUM_SHORT_TZ),
             ):
                 if rest.startswith(text):
                     return hit(std, len(text))
         elif c == "Z":
             for text, std in (
-                ("Z070000", ISO_SECONDS_TZ), ("Z07:00:00", ISO_COLON_SECONDS_TZ),
-                ("Z0700", ISO_TZ), ("Z07:00", ISO_COLON_TZ), ("Z07", ISO_SHORT_TZ),
+                ("Z070000", ISO_SECONDS_TZ),
+                ("Z07:00:00", ISO_COLON_SECONDS_TZ),
+                ("Z0700", ISO_TZ),
+                ("Z07:00", ISO_COLON_TZ),
+                ("Z07", ISO_SHORT_TZ),
             ):
                 if rest.startswith(text):
                     return hit(std, len(text))
@@ -402,7 +489,10 @@ def _pad(n: int, width: int) -> str:
 
 
 def _zone_text(std: int, name: str, offset: int) -> str:
-    if std in (ISO_TZ, ISO_SECONDS_TZ, ISO_SHORT_TZ, ISO_COLON_TZ, ISO_COLON_SECONDS_TZ) and offset == 0:
+    if (
+        std in (ISO_TZ, ISO_SECONDS_TZ, ISO_SHORT_TZ, ISO_COLON_TZ, ISO_COLON_SECONDS_TZ)
+        and offset == 0
+    ):
         return "Z"
     if std == TZ and name:
         return name
@@ -670,11 +760,23 @@ def parse_layout(layout: str, value: str, loc: Location = LOCAL) -> GoTime:
                     elif csec:
                         if len(value) < 9 or value[3] != ":" or value[6] != ":":
                             raise ValueError
-                        s_, h_, m_, ss_, value = value[0], value[1:3], value[4:6], value[7:9], value[9:]
+                        s_, h_, m_, ss_, value = (
+                            value[0],
+                            value[1:3],
+                            value[4:6],
+                            value[7:9],
+                            value[9:],
+                        )
                     elif wsec:
                         if len(value) < 7:
                             raise ValueError
-                        s_, h_, m_, ss_, value = value[0], value[1:3], value[3:5], value[5:7], value[7:]
+                        s_, h_, m_, ss_, value = (
+                            value[0],
+                            value[1:3],
+                            value[3:5],
+                            value[5:7],
+                            value[7:],
+                        )
                     else:
                         if len(value) < 5:
                             raise ValueError
@@ -703,8 +805,20 @@ def parse_layout(layout: str, value: str, loc: Location = LOCAL) -> GoTime:
         month = 1
     if day < 0:
         day = 1
-    mdays = [31, 28 + (year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)), 31, 30, 31, 30,
-             31, 31, 30, 31, 30, 31]
+    mdays = [
+        31,
+        28 + (year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)),
+        31,
+        30,
+        31,
+        30,
+        31,
+        31,
+        30,
+        31,
+        30,
+        31,
+    ]
     if day < 1 or day > mdays[month - 1]:
         raise _parse_error(alayout, avalue, "", value, ": day out of range")
     local = _days(year, month, day) * 86400 + hour * 3600 + minute * 60 + sec
@@ -724,7 +838,13 @@ def parse_layout(layout: str, value: str, loc: Location = LOCAL) -> GoTime:
 # -- durations ----------------------------------------------------------------------------------
 
 _UNITS = {
-    "ns": 1, "us": 1000, "µs": 1000, "μs": 1000, "ms": 1_000_000, "s": NS, "m": 60 * NS,
+    "ns": 1,
+    "us": 1000,
+    "µs": 1000,
+    "μs": 1000,
+    "ms": 1_000_000,
+    "s": NS,
+    "m": 60 * NS,
     "h": 3600 * NS,
 }
 _MAX = (1 << 63) - 1
@@ -803,4 +923,3 @@ def _frac(v: int, prec: int) -> str:
     whole, frac = divmod(v, 10**prec)
     fs = f"{frac:0{prec}d}".rstrip("0")
     return f"{whole}.{fs}" if fs else str(whole)
-

@@ -6,8 +6,9 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from ..errors import FuncPanic
-from ..values import GoSlice, go_kind, go_type_name
+from extsecrets.templates.errors import FuncPanic
+from extsecrets.templates.values import GoSlice, go_kind, go_type_name
+
 from .objects import GoObject
 
 __all__ = [
@@ -88,5 +89,5 @@ def deep_equal(a: Any, b: Any) -> bool:
     if isinstance(a, dict):
         return len(a) == len(b) and all(k in b and deep_equal(v, b[k]) for k, v in a.items())
     if isinstance(a, GoObject):
-        return a == b
+        return bool(a == b)
     return bool(a == b)

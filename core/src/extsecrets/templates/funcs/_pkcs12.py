@@ -22,8 +22,9 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa, x25519
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
-from ..errors import FuncPanic
-from ..limits import check_deadline
+from extsecrets.templates.errors import FuncPanic
+from extsecrets.templates.limits import check_deadline
+
 from . import _der as der
 from ._rc2 import rc2_cbc_decrypt
 
@@ -117,8 +118,9 @@ def _fill(pattern: bytes, v: int) -> bytes:
     return (pattern * ((n + len(pattern) - 1) // len(pattern)))[:n]
 
 
-def pkcs12_kdf(hname: str, u: int, v: int, salt: bytes, password: bytes, r: int, ident: int,
-               size: int) -> bytes:
+def pkcs12_kdf(
+    hname: str, u: int, v: int, salt: bytes, password: bytes, r: int, ident: int, size: int
+) -> bytes:
     """RFC 7292 appendix B key derivation (go-pkcs12's pbkdf)."""
     _check_iterations(r)
     d = bytes([ident]) * v
@@ -332,7 +334,7 @@ def parse_pkcs8(data: bytes) -> Any:
         if len(kids) < 3 or kids[1].tag != der.SEQUENCE:
             raise der.Asn1Error("")
         key = serialization.load_der_private_key(data, None)
-    except Exception:  # noqa: BLE001 - any parse failure is Go's one message
+    except Exception:
         raise Pkcs12Error(
             "x509: failed to parse private key (use ParsePKCS1PrivateKey instead for this key "
             "format)"
@@ -345,11 +347,13 @@ def parse_pkcs8(data: bytes) -> Any:
 def _parse_certs(data: bytes) -> list[x509.Certificate]:
     try:
         return [x509.load_der_x509_certificate(t.raw) for t in der.read_all(data)]
-    except Exception:  # noqa: BLE001
+    except Exception:
         raise Pkcs12Error("x509: malformed certificate") from None
 
 
-def decode_chain(data: bytes, password: str) -> tuple[Any, x509.Certificate, list[x509.Certificate]]:
+def decode_chain(
+    data: bytes, password: str
+) -> tuple[Any, x509.Certificate, list[x509.Certificate]]:
     """go-pkcs12's DecodeChain: (private key, certificate, CA certificates)."""
     pw = bmp_string(password) + b"\0\0"
     try:
@@ -475,7 +479,7 @@ def encode(key: Any, cert: x509.Certificate, cas: list[x509.Certificate], passwo
     """go-pkcs12 Modern.Encode(key, cert, cas, password)."""
     pw = bmp_string(password) + b"\0\0"
     cert_der = cert.public_bytes(serialization.Encoding.DER)
-    fingerprint = cert.fingerprint(hashes.SHA1())  # noqa: S303 - PKCS#12 localKeyId
+    fingerprint = cert.fingerprint(hashes.SHA1())
     local_key_id = _attribute(OID_LOCAL_KEY_ID, der.octets(fingerprint))
     cert_bags = [_cert_bag(cert_der, [local_key_id])]
     cert_bags += [_cert_bag(ca.public_bytes(serialization.Encoding.DER), []) for ca in cas]

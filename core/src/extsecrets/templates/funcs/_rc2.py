@@ -43,8 +43,12 @@ def _rotr(x: int, n: int) -> int:
 
 
 def _decrypt_block(k: list[int], block: bytes) -> bytes:
-    r = [block[0] | block[1] << 8, block[2] | block[3] << 8, block[4] | block[5] << 8,
-         block[6] | block[7] << 8]
+    r = [
+        block[0] | block[1] << 8,
+        block[2] | block[3] << 8,
+        block[4] | block[5] << 8,
+        block[6] | block[7] << 8,
+    ]
     j = 63
 
     def unmix(stop: int) -> None:

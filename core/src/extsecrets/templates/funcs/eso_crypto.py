@@ -18,8 +18,9 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa,
 from jwt import algorithms as jwa
 from jwt.exceptions import InvalidKeyError
 
-from ..errors import FuncError, FuncPanic
-from ..values import GoSlice
+from extsecrets.templates.errors import FuncError, FuncPanic
+from extsecrets.templates.values import GoSlice
+
 from . import _gopem as pem
 from . import _pkcs12 as p12
 from ._go import B, S
@@ -40,7 +41,7 @@ def _x509(data: bytes) -> x509.Certificate:
     """x509.ParseCertificate; FuncError with Go's text when it fails."""
     try:
         return x509.load_der_x509_certificate(data)
-    except Exception:  # noqa: BLE001 - Go's message does not depend on the reason here
+    except Exception:
         raise FuncError("x509: malformed certificate") from None
 
 
@@ -60,7 +61,7 @@ def parse_private_key(data: bytes) -> Any:
     """ESO's parsePrivateKey (PKCS#1, then PKCS#8, then SEC 1 EC): the key Go would return."""
     try:
         key = serialization.load_der_private_key(data, None)
-    except Exception:  # noqa: BLE001
+    except Exception:
         raise FuncError("unable to parse private key type") from None
     if not p12.go_supported_key(key) or (
         isinstance(key, rsa.RSAPrivateKey) and key.key_size < 1024
@@ -74,7 +75,7 @@ def parse_private_key(data: bytes) -> Any:
 
 
 @go("string", "string", returns=("string", "error"))
-def pkcs12keyPass(password: str, data: str) -> str:  # noqa: N802 - ESO's name
+def pkcs12keyPass(password: str, data: str) -> str:
     try:
         key, _, _ = p12.decode_chain(B(data), password)
     except p12.Pkcs12Error as e:
@@ -88,7 +89,7 @@ def pkcs12key(data: str) -> str:
 
 
 @go("string", "string", returns=("string", "error"))
-def pkcs12certPass(password: str, data: str) -> str:  # noqa: N802
+def pkcs12certPass(password: str, data: str) -> str:
     try:
         _, cert, cas = p12.decode_chain(B(data), password)
     except p12.Pkcs12Error as e:
@@ -135,30 +136,30 @@ def _to_pkcs12(cert: x509.Certificate, key: str, cas: list[x509.Certificate], pw
 
 
 @go("string", "string", "string", returns=("string", "error"))
-def pemToPkcs12Pass(cert: str, key: str, password: str) -> str:  # noqa: N802
+def pemToPkcs12Pass(cert: str, key: str, password: str) -> str:
     block, _ = _first_block(cert)
     return _to_pkcs12(_x509(block.bytes), key, [], password)
 
 
 @go("string", "string", returns=("string", "error"))
-def pemToPkcs12(cert: str, key: str) -> str:  # noqa: N802
+def pemToPkcs12(cert: str, key: str) -> str:
     return pemToPkcs12Pass(cert, key, "")
 
 
 @go("string", "string", "string", returns=("string", "error"))
-def fullPemToPkcs12Pass(cert: str, key: str, password: str) -> str:  # noqa: N802
+def fullPemToPkcs12Pass(cert: str, key: str, password: str) -> str:
     block, rest = _first_block(cert)
     leaf = _x509(block.bytes)
     return _to_pkcs12(leaf, key, _ca_certs(rest), password)
 
 
 @go("string", "string", returns=("string", "error"))
-def fullPemToPkcs12(cert: str, key: str) -> str:  # noqa: N802
+def fullPemToPkcs12(cert: str, key: str) -> str:
     return fullPemToPkcs12Pass(cert, key, "")
 
 
 @go("string", "string", returns=("string", "error"))
-def pemTruststoreToPKCS12Pass(certs: str, password: str) -> str:  # noqa: N802
+def pemTruststoreToPKCS12Pass(certs: str, password: str) -> str:
     entries = [(c, go_name_string(c.subject)) for c in _ca_certs(B(certs))]
     try:
         data = p12.encode_trust_store(entries, password)
@@ -168,7 +169,7 @@ def pemTruststoreToPKCS12Pass(certs: str, password: str) -> str:  # noqa: N802
 
 
 @go("string", returns=("string", "error"))
-def pemTruststoreToPKCS12(certs: str) -> str:  # noqa: N802
+def pemTruststoreToPKCS12(certs: str) -> str:
     return pemTruststoreToPKCS12Pass(certs, "")
 
 
@@ -231,7 +232,7 @@ def _trim_junk(s: bytes) -> bytes:
 
 
 @go("string", "string", returns=("string", "error"))
-def filterPEM(pem_type: str, data: str) -> str:  # noqa: N802
+def filterPEM(pem_type: str, data: str) -> str:
     rest = _trim_junk(B(data))
     out = bytearray()
     want = pem_type.casefold()
@@ -303,7 +304,7 @@ def _is_root(c: x509.Certificate) -> bool:
 
 
 @go("string", "string", returns=("string", "error"))
-def filterCertChain(cert_type: str, data: str) -> str:  # noqa: N802
+def filterCertChain(cert_type: str, data: str) -> str:
     ordered = _chain(B(data))
     if cert_type == "leaf":
         c = ordered[0]
@@ -333,19 +334,19 @@ def _ip_string(ip: Any) -> str:
 
 
 @go("string", returns=("[]string", "error"))
-def certSANs(data: str) -> GoSlice:  # noqa: N802
+def certSANs(data: str) -> GoSlice:
     block, _ = pem.decode(_trim_junk(B(data)))
     if block is None:
         raise FuncError("failed to decode PEM block")
     try:
         cert = x509.load_der_x509_certificate(block.bytes)
-    except Exception:  # noqa: BLE001
+    except Exception:
         raise FuncError("failed to parse certificate: x509: malformed certificate") from None
     try:
         san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
     except x509.ExtensionNotFound:
         return GoSlice([], elem="string")
-    except Exception:  # noqa: BLE001
+    except Exception:
         raise FuncError("failed to parse certificate: x509: malformed extension") from None
     out: list[str] = []
     out += san.get_values_for_type(x509.DNSName)
@@ -400,11 +401,9 @@ def _parse_jwk(text: str) -> Any:
 
 
 @go("string", returns=("string", "error"))
-def jwkPublicKeyPem(text: str) -> str:  # noqa: N802
+def jwkPublicKeyPem(text: str) -> str:
     key = _parse_jwk(text)
-    if not isinstance(
-        key, rsa.RSAPublicKey | ec.EllipticCurvePublicKey | ed25519.Ed25519PublicKey
-    ):
+    if not isinstance(key, rsa.RSAPublicKey | ec.EllipticCurvePublicKey | ed25519.Ed25519PublicKey):
         raise FuncError(f"x509: unsupported public key type: {_go_type(key)}")
     der_bytes = key.public_bytes(
         serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
@@ -413,7 +412,7 @@ def jwkPublicKeyPem(text: str) -> str:  # noqa: N802
 
 
 @go("string", returns=("string", "error"))
-def jwkPrivateKeyPem(text: str) -> str:  # noqa: N802
+def jwkPrivateKeyPem(text: str) -> str:
     key = _parse_jwk(text)
     if not isinstance(
         key, rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey | ed25519.Ed25519PrivateKey
@@ -427,14 +426,14 @@ def jwkPrivateKeyPem(text: str) -> str:  # noqa: N802
 
 def _oaep_hash(name: str) -> hashes.HashAlgorithm:
     if name == "SHA1":
-        return hashes.SHA1()  # noqa: S303 - ESO offers it
+        return hashes.SHA1()
     if name == "SHA512":
         return hashes.SHA512()
     return hashes.SHA256()  # "SHA256", "None" and anything else
 
 
 @go("string", "string", "string", "string", returns=("string", "error"))
-def rsaDecrypt(scheme: str, hash_name: str, ciphertext: str, private_key: str) -> str:  # noqa: N802
+def rsaDecrypt(scheme: str, hash_name: str, ciphertext: str, private_key: str) -> str:
     if scheme == "None":
         return ciphertext
     if scheme != "RSA-OAEP":

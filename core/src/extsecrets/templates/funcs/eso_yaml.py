@@ -8,24 +8,28 @@ emitter, a sibling of the libyaml emitter go-yaml ports, with go-yaml's quoting 
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from typing import Any
 
 import yaml
 
-from ..values import format_float
+from extsecrets.templates.values import format_float
+
 from ._cast import go_parse_float, go_parse_int
 from ._gojson import JSONError, marshal, unmarshal
 from ._model import NilSlice
-from .signature import ANY, MAP, go
-from .objects import GoObject
 from ._unicode import is_digit, is_letter
+from .objects import GoObject
+from .signature import ANY, MAP, go
 
 __all__ = ["FUNCS", "resolve_plain"]
 
 _BOOL = {
-    **dict.fromkeys(("y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON"), True),
+    **dict.fromkeys(
+        ("y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON"), True
+    ),
     **dict.fromkeys(
         ("n", "N", "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF"), False
     ),
@@ -44,7 +48,15 @@ _TIMESTAMP = re.compile(
     r"(?:Z|[+-][0-9]{2}:[0-9]{2})?)?"
 )
 
-_STR, _BOOLT, _INT, _FLOAT, _NULLT, _TS, _MERGE = "str", "bool", "int", "float", "null", "ts", "merge"
+_STR, _BOOLT, _INT, _FLOAT, _NULLT, _TS, _MERGE = (
+    "str",
+    "bool",
+    "int",
+    "float",
+    "null",
+    "ts",
+    "merge",
+)
 
 
 def resolve_plain(s: str) -> tuple[str, Any]:
@@ -67,14 +79,14 @@ def resolve_plain(s: str) -> tuple[str, Any]:
         if _TIMESTAMP.fullmatch(s):
             return _TS, s
         plain = s.replace("_", "")
-        for parse in (
-            lambda p: go_parse_int(p, 0, 64),
-            lambda p: _parse_uint(p),
-        ):
-            try:
-                return _INT, parse(plain)
-            except ValueError:
-                pass
+        try:
+            return _INT, go_parse_int(plain, 0, 64)
+        except ValueError:
+            pass
+        try:
+            return _INT, _parse_uint(plain)
+        except ValueError:
+            pass
         if _YAML_FLOAT.fullmatch(plain):
             try:
                 return _FLOAT, go_parse_float(plain)
@@ -112,7 +124,12 @@ class _Dumper(
 ):
     def __init__(self, stream: Any, **kw: Any) -> None:
         yaml.emitter.Emitter.__init__(
-            self, stream, canonical=False, indent=2, width=2**31 - 1, allow_unicode=True,
+            self,
+            stream,
+            canonical=False,
+            indent=2,
+            width=2**31 - 1,
+            allow_unicode=True,
             line_break="\n",
         )
         yaml.serializer.Serializer.__init__(self, explicit_start=False, explicit_end=False)
@@ -155,10 +172,12 @@ def _key_less(a: str, b: str) -> bool:
     return len(ar) < len(br)
 
 
-def _sorted_keys(keys: list[str]) -> list[str]:
-    import functools
+def _key_cmp(a: str, b: str) -> int:
+    return -1 if _key_less(a, b) else (1 if _key_less(b, a) else 0)
 
-    return sorted(keys, key=functools.cmp_to_key(lambda a, b: -1 if _key_less(a, b) else (1 if _key_less(b, a) else 0)))
+
+def _sorted_keys(keys: list[str]) -> list[str]:
+    return sorted(keys, key=functools.cmp_to_key(_key_cmp))
 
 
 def _scalar(text: str, style: str | None) -> yaml.ScalarNode:
@@ -210,7 +229,7 @@ def _node(v: Any) -> yaml.Node:
 
 
 @go(ANY)
-def toYaml(v: Any) -> str:  # noqa: N802 - ESO's name
+def toYaml(v: Any) -> str:
     try:
         marshal(v)  # the JSON step's errors (NaN, +Inf) make the output empty
         node = _node(v)
@@ -310,9 +329,11 @@ def _construct(node: yaml.Node, seen: dict[int, Any]) -> Any:
                 # maps from its last element to its first), so they overwrite earlier keys
                 merged = _construct(vnode, seen)
                 sources = [merged] if isinstance(merged, _Pairs) else merged
-                for m in reversed(sources) if isinstance(merged, list) and not isinstance(
-                    merged, _Pairs
-                ) else sources:
+                for m in (
+                    reversed(sources)
+                    if isinstance(merged, list) and not isinstance(merged, _Pairs)
+                    else sources
+                ):
                     if isinstance(m, _Pairs):
                         pairs.extend(m)
                 continue
@@ -341,7 +362,7 @@ class _PlainResolver(yaml.resolver.BaseResolver):
     def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
         if kind is yaml.ScalarNode and implicit[0]:
             return _PLAIN
-        return super().resolve(kind, value, implicit)
+        return super().resolve(kind, value, implicit)  # type: ignore[no-untyped-call]
 
 
 class _Composer(
@@ -372,7 +393,7 @@ def _first_document(text: str) -> yaml.Node | None:
 
 
 @go("string", returns=MAP)
-def fromYaml(text: str) -> dict[str, Any]:  # noqa: N802
+def fromYaml(text: str) -> dict[str, Any]:
     m: dict[str, Any] = {}
     try:
         node = _first_document(text)

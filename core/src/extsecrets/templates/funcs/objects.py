@@ -39,6 +39,6 @@ class GoObject:
 
     def __str__(self) -> str:
         # fmt's %v of a struct: {field1 field2}
-        from ..values import fmt_v
+        from extsecrets.templates.values import fmt_v
 
         return "{" + " ".join(fmt_v(getattr(self, f)) for f in self.go_fields) + "}"

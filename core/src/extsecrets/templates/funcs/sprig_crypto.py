@@ -22,8 +22,9 @@ from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed25519, rsa
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from ..errors import FuncError, FuncPanic
-from ..limits import check_deadline
+from extsecrets.templates.errors import FuncError, FuncPanic
+from extsecrets.templates.limits import check_deadline
+
 from . import _gopem as pem
 from ._cast import strval
 from ._go import B, S, check_size
@@ -43,8 +44,8 @@ class Certificate(GoObject):
     go_fields = ("Cert", "Key")
 
     def __init__(self, cert: str = "", key: str = "") -> None:
-        self.Cert = cert  # noqa: N815 - Go's field names
-        self.Key = key  # noqa: N815
+        self.Cert = cert
+        self.Key = key
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Certificate) and (self.Cert, self.Key) == (other.Cert, other.Key)
@@ -73,13 +74,13 @@ def htpasswd(username: str, password: str, algorithm: str) -> str:
     if ":" in username:
         return f"invalid username: {username}"
     if algorithm == "sha":
-        digest = hashlib.sha1(B(password)).digest()  # noqa: S324 - htpasswd's {SHA}
+        digest = hashlib.sha1(B(password)).digest()
         return f"{username}:{{SHA}}{base64.b64encode(digest).decode('ascii')}"
     return f"{username}:{_bcrypt(B(password))}"
 
 
 @go("int", returns=("string", "error"))
-def randBytes(count: int) -> str:  # noqa: N802
+def randBytes(count: int) -> str:
     if count < 0:
         raise FuncPanic("runtime error: makeslice: len out of range")
     check_size(count * 4 // 3 + 4)
@@ -90,10 +91,26 @@ def randBytes(count: int) -> str:  # noqa: N802
 _TEMPLATES = {
     "maximum": ["anoxxxxxxxxxxxxxxxxx", "axxxxxxxxxxxxxxxxxno"],
     "long": [
-        "CvcvnoCvcvCvcv", "CvcvCvcvnoCvcv", "CvcvCvcvCvcvno", "CvccnoCvcvCvcv", "CvccCvcvnoCvcv",
-        "CvccCvcvCvcvno", "CvcvnoCvccCvcv", "CvcvCvccnoCvcv", "CvcvCvccCvcvno", "CvcvnoCvcvCvcc",
-        "CvcvCvcvnoCvcc", "CvcvCvcvCvccno", "CvccnoCvccCvcv", "CvccCvccnoCvcv", "CvccCvccCvcvno",
-        "CvcvnoCvccCvcc", "CvcvCvccnoCvcc", "CvcvCvccCvccno", "CvccnoCvcvCvcc", "CvccCvcvnoCvcc",
+        "CvcvnoCvcvCvcv",
+        "CvcvCvcvnoCvcv",
+        "CvcvCvcvCvcvno",
+        "CvccnoCvcvCvcv",
+        "CvccCvcvnoCvcv",
+        "CvccCvcvCvcvno",
+        "CvcvnoCvccCvcv",
+        "CvcvCvccnoCvcv",
+        "CvcvCvccCvcvno",
+        "CvcvnoCvcvCvcc",
+        "CvcvCvcvnoCvcc",
+        "CvcvCvcvCvccno",
+        "CvccnoCvccCvcv",
+        "CvccCvccnoCvcv",
+        "CvccCvccCvcvno",
+        "CvcvnoCvccCvcc",
+        "CvcvCvccnoCvcc",
+        "CvcvCvccCvccno",
+        "CvccnoCvcvCvcc",
+        "CvccCvcvnoCvcc",
         "CvccCvcvCvccno",
     ],
     "medium": ["CvcnoCvc", "CvcCvcno"],
@@ -116,7 +133,7 @@ _SEED = b"com.lyndir.masterpassword"
 
 
 @go("uint32", "string", "string", "string", "string")
-def derivePassword(counter: int, kind: str, password: str, user: str, site: str) -> str:  # noqa: N802
+def derivePassword(counter: int, kind: str, password: str, user: str, site: str) -> str:
     templates = _TEMPLATES.get(kind)
     if templates is None:
         return f"cannot find password template {kind}"
@@ -143,7 +160,7 @@ def _pem_for_key(key: Any) -> str:
 
 
 @go("string")
-def genPrivateKey(kind: str) -> str:  # noqa: N802
+def genPrivateKey(kind: str) -> str:
     key: Any
     if kind in ("", "rsa"):
         key = rsa.generate_private_key(public_exponent=65537, key_size=4096)
@@ -168,7 +185,7 @@ def _parse_private_key_pem(text: str) -> Any:
     if block.type == "PRIVATE KEY":
         try:
             return load(block.bytes, None)
-        except Exception:  # noqa: BLE001
+        except Exception:
             raise FuncError(
                 "decoding PEM as PKCS#8: x509: failed to parse private key (use "
                 "ParsePKCS1PrivateKey instead for this key format)"
@@ -184,7 +201,7 @@ def _parse_private_key_pem(text: str) -> Any:
         if not isinstance(key, want[kind]):
             raise ValueError
         return key
-    except Exception:  # noqa: BLE001
+    except Exception:
         what = {"RSA": "RSA", "EC": "EC", "DSA": "DSA"}[kind]
         raise FuncError(f"parsing {what} private key from PEM: asn1: structure error") from None
 
@@ -237,7 +254,7 @@ def _create(
             "error creating certificate: x509: certificate private key does not implement "
             "crypto.Signer"
         )
-    now = datetime.datetime.now(datetime.timezone.utc)
+    now = datetime.datetime.now(datetime.UTC)
     subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)]) if cn else x509.Name([])
     issuer = signer[0].subject if signer else subject
     signing_key = signer[1] if signer else key
@@ -268,7 +285,9 @@ def _create(
             critical=True,
         )
         .add_extension(
-            x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH, ExtendedKeyUsageOID.CLIENT_AUTH]),
+            x509.ExtendedKeyUsage(
+                [ExtendedKeyUsageOID.SERVER_AUTH, ExtendedKeyUsageOID.CLIENT_AUTH]
+            ),
             critical=False,
         )
         .add_extension(x509.BasicConstraints(ca=is_ca, path_length=None), critical=True)
@@ -306,22 +325,22 @@ def _key_from_pem(text: str) -> Any:
 
 
 @go("string", "int", returns=(CERT_TYPE, "error"))
-def genCA(cn: str, days: int) -> Certificate:  # noqa: N802
+def genCA(cn: str, days: int) -> Certificate:
     return _create(cn, None, None, days, _new_rsa(), True, None)
 
 
 @go("string", "int", "string", returns=(CERT_TYPE, "error"))
-def genCAWithKey(cn: str, days: int, key: str) -> Certificate:  # noqa: N802
+def genCAWithKey(cn: str, days: int, key: str) -> Certificate:
     return _create(cn, None, None, days, _key_from_pem(key), True, None)
 
 
 @go("string", LIST, LIST, "int", returns=(CERT_TYPE, "error"))
-def genSelfSignedCert(cn: str, ips: list[Any], dns: list[Any], days: int) -> Certificate:  # noqa: N802
+def genSelfSignedCert(cn: str, ips: list[Any], dns: list[Any], days: int) -> Certificate:
     return _create(cn, ips, dns, days, _new_rsa(), False, None)
 
 
 @go("string", LIST, LIST, "int", "string", returns=(CERT_TYPE, "error"))
-def genSelfSignedCertWithKey(  # noqa: N802
+def genSelfSignedCertWithKey(
     cn: str, ips: list[Any], dns: list[Any], days: int, key: str
 ) -> Certificate:
     return _create(cn, ips, dns, days, _key_from_pem(key), False, None)
@@ -333,7 +352,7 @@ def _signer(ca: Certificate) -> tuple[x509.Certificate, Any]:
         raise FuncError("unable to decode certificate")
     try:
         cert = x509.load_der_x509_certificate(block.bytes)
-    except Exception:  # noqa: BLE001
+    except Exception:
         raise FuncError(
             "error parsing certificate: decodedSignerCert.Bytes: x509: malformed certificate"
         ) from None
@@ -345,7 +364,7 @@ def _signer(ca: Certificate) -> tuple[x509.Certificate, Any]:
 
 
 @go("string", LIST, LIST, "int", CERT_TYPE, returns=(CERT_TYPE, "error"))
-def genSignedCert(  # noqa: N802
+def genSignedCert(
     cn: str, ips: list[Any], dns: list[Any], days: int, ca: Certificate
 ) -> Certificate:
     key = _new_rsa()
@@ -353,14 +372,14 @@ def genSignedCert(  # noqa: N802
 
 
 @go("string", LIST, LIST, "int", CERT_TYPE, "string", returns=(CERT_TYPE, "error"))
-def genSignedCertWithKey(  # noqa: N802
+def genSignedCertWithKey(
     cn: str, ips: list[Any], dns: list[Any], days: int, ca: Certificate, key: str
 ) -> Certificate:
     return _create(cn, ips, dns, days, _key_from_pem(key), False, _signer(ca))
 
 
 @go("string", "string", returns=(CERT_TYPE, "error"))
-def buildCustomCert(b64cert: str, b64key: str) -> Certificate:  # noqa: N802
+def buildCustomCert(b64cert: str, b64key: str) -> Certificate:
     try:
         cert = go_b64decode(B(b64cert))
     except CorruptInput:
@@ -374,7 +393,7 @@ def buildCustomCert(b64cert: str, b64key: str) -> Certificate:  # noqa: N802
         raise FuncError("unable to decode certificate")
     try:
         x509.load_der_x509_certificate(block.bytes)
-    except Exception:  # noqa: BLE001
+    except Exception:
         raise FuncError(
             "error parsing certificate: decodedCert.Bytes: x509: malformed certificate"
         ) from None
@@ -393,7 +412,7 @@ def _aes_key(password: str) -> bytes:
 
 
 @go("string", "string", returns=("string", "error"))
-def encryptAES(password: str, plaintext: str) -> str:  # noqa: N802
+def encryptAES(password: str, plaintext: str) -> str:
     if plaintext == "":
         return ""
     content = B(plaintext)
@@ -406,7 +425,7 @@ def encryptAES(password: str, plaintext: str) -> str:  # noqa: N802
 
 
 @go("string", "string", returns=("string", "error"))
-def decryptAES(password: str, crypt64: str) -> str:  # noqa: N802
+def decryptAES(password: str, crypt64: str) -> str:
     if crypt64 == "":
         return ""
     try:
@@ -414,7 +433,9 @@ def decryptAES(password: str, crypt64: str) -> str:  # noqa: N802
     except CorruptInput as e:
         raise FuncError(str(e)) from None
     if len(crypt) < 16:
-        raise FuncPanic(f"runtime error: slice bounds out of range [:16] with capacity {len(crypt)}")
+        raise FuncPanic(
+            f"runtime error: slice bounds out of range [:16] with capacity {len(crypt)}"
+        )
     iv, body = crypt[:16], crypt[16:]
     if len(body) % 16:
         raise FuncPanic("crypto/cipher: input not full blocks")

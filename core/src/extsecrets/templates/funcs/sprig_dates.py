@@ -5,8 +5,9 @@ from __future__ import annotations
 import time as _time
 from typing import Any
 
-from ..errors import FuncError
-from ..values import GoInt, Int32, Int64
+from extsecrets.templates.errors import FuncError
+from extsecrets.templates.values import GoInt, Int32, Int64
+
 from . import _gotime as gt
 from ._cast import go_parse_int
 from ._gotime import NS, GoTime
@@ -21,9 +22,12 @@ def _as_time(v: Any) -> GoTime:
     """sprig's type switch: time.Time, int, int32, int64 (Unix seconds); anything else is now."""
     if isinstance(v, GoTime):
         return v
-    if isinstance(v, int) and not isinstance(v, bool):
-        if not isinstance(v, GoInt) or isinstance(v, Int64 | Int32):
-            return GoTime(int(v), 0, gt.LOCAL)
+    if (
+        isinstance(v, int)
+        and not isinstance(v, bool)
+        and (not isinstance(v, GoInt) or isinstance(v, Int64 | Int32))
+    ):
+        return GoTime(int(v), 0, gt.LOCAL)
     return gt.now()
 
 
@@ -47,22 +51,22 @@ def date(layout: str, v: Any) -> str:
 
 
 @go("string", ANY, "string")
-def dateInZone(layout: str, v: Any, zone: str) -> str:  # noqa: N802
+def dateInZone(layout: str, v: Any, zone: str) -> str:
     return _date_in_zone(layout, v, zone)
 
 
 @go(ANY)
-def htmlDate(v: Any) -> str:  # noqa: N802
+def htmlDate(v: Any) -> str:
     return _date_in_zone("2006-01-02", v, "Local")
 
 
 @go(ANY, "string")
-def htmlDateInZone(v: Any, zone: str) -> str:  # noqa: N802
+def htmlDateInZone(v: Any, zone: str) -> str:
     return _date_in_zone("2006-01-02", v, zone)
 
 
 @go("string", _T, returns=_T)
-def dateModify(fmt: str, t: GoTime) -> GoTime:  # noqa: N802
+def dateModify(fmt: str, t: GoTime) -> GoTime:
     try:
         d = gt.parse_duration(fmt)
     except gt.TimeError:
@@ -71,7 +75,7 @@ def dateModify(fmt: str, t: GoTime) -> GoTime:  # noqa: N802
 
 
 @go("string", _T, returns=(_T, "error"))
-def mustDateModify(fmt: str, t: GoTime) -> GoTime:  # noqa: N802
+def mustDateModify(fmt: str, t: GoTime) -> GoTime:
     try:
         d = gt.parse_duration(fmt)
     except gt.TimeError as e:
@@ -94,9 +98,15 @@ def _since(t: GoTime) -> int:
 
 @go(ANY)
 def ago(v: Any) -> str:
-    t = v if isinstance(v, GoTime) else _as_time(v) if isinstance(v, int) and (
-        not isinstance(v, GoInt) or isinstance(v, Int64)
-    ) and not isinstance(v, bool) else gt.now()
+    t = (
+        v
+        if isinstance(v, GoTime)
+        else _as_time(v)
+        if isinstance(v, int)
+        and (not isinstance(v, GoInt) or isinstance(v, Int64))
+        and not isinstance(v, bool)
+        else gt.now()
+    )
     return gt.duration_string(_round_second(_since(t)))
 
 
@@ -119,7 +129,7 @@ def duration(v: Any) -> str:
 
 
 @go(ANY)
-def durationRound(v: Any) -> str:  # noqa: N802
+def durationRound(v: Any) -> str:
     d = 0
     if isinstance(v, str):
         try:
@@ -146,7 +156,7 @@ def durationRound(v: Any) -> str:  # noqa: N802
 
 
 @go("string", "string", returns=_T)
-def toDate(layout: str, value: str) -> GoTime:  # noqa: N802
+def toDate(layout: str, value: str) -> GoTime:
     try:
         return gt.parse_layout(layout, value, gt.LOCAL)
     except gt.TimeError:
@@ -154,7 +164,7 @@ def toDate(layout: str, value: str) -> GoTime:  # noqa: N802
 
 
 @go("string", "string", returns=(_T, "error"))
-def mustToDate(layout: str, value: str) -> GoTime:  # noqa: N802
+def mustToDate(layout: str, value: str) -> GoTime:
     try:
         return gt.parse_layout(layout, value, gt.LOCAL)
     except gt.TimeError as e:
@@ -162,7 +172,7 @@ def mustToDate(layout: str, value: str) -> GoTime:  # noqa: N802
 
 
 @go(_T)
-def unixEpoch(t: GoTime) -> str:  # noqa: N802
+def unixEpoch(t: GoTime) -> str:
     return str(t.sec)
 
 

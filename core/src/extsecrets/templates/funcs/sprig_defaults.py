@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..errors import FuncError, FuncPanic
+from extsecrets.templates.errors import FuncError, FuncPanic
+
 from ._gojson import JSONError, marshal, unmarshal
 from ._model import deep_equal, empty, kind, type_name
 from .signature import ANY, go
@@ -48,12 +49,12 @@ def ternary(vt: Any, vf: Any, v: bool) -> Any:
 
 
 @go("string", returns=ANY)
-def fromJson(v: str) -> Any:  # noqa: N802
+def fromJson(v: str) -> Any:
     return unmarshal(v)[0]
 
 
 @go("string", returns=(ANY, "error"))
-def mustFromJson(v: str) -> Any:  # noqa: N802
+def mustFromJson(v: str) -> Any:
     out, err = unmarshal(v)
     if err is not None:
         raise FuncError(err)
@@ -68,7 +69,7 @@ def _json(v: Any, **kw: Any) -> str:
 
 
 @go(ANY)
-def toJson(v: Any) -> str:  # noqa: N802
+def toJson(v: Any) -> str:
     try:
         return marshal(v)
     except JSONError:
@@ -76,12 +77,12 @@ def toJson(v: Any) -> str:  # noqa: N802
 
 
 @go(ANY, returns=("string", "error"))
-def mustToJson(v: Any) -> str:  # noqa: N802
+def mustToJson(v: Any) -> str:
     return _json(v)
 
 
 @go(ANY)
-def toPrettyJson(v: Any) -> str:  # noqa: N802
+def toPrettyJson(v: Any) -> str:
     try:
         return marshal(v, indent="  ")
     except JSONError:
@@ -89,17 +90,17 @@ def toPrettyJson(v: Any) -> str:  # noqa: N802
 
 
 @go(ANY, returns=("string", "error"))
-def mustToPrettyJson(v: Any) -> str:  # noqa: N802
+def mustToPrettyJson(v: Any) -> str:
     return _json(v, indent="  ")
 
 
 @go(ANY, returns=("string", "error"))
-def mustToRawJson(v: Any) -> str:  # noqa: N802
+def mustToRawJson(v: Any) -> str:
     return _json(v, escape_html=False)
 
 
 @go(ANY)
-def toRawJson(v: Any) -> str:  # noqa: N802
+def toRawJson(v: Any) -> str:
     try:
         return marshal(v, escape_html=False)
     except JSONError as e:
@@ -110,33 +111,33 @@ def toRawJson(v: Any) -> str:  # noqa: N802
 
 
 @go(ANY)
-def typeOf(v: Any) -> str:  # noqa: N802
+def typeOf(v: Any) -> str:
     return type_name(v)
 
 
 @go("string", ANY, returns="bool")
-def typeIs(target: str, v: Any) -> bool:  # noqa: N802
+def typeIs(target: str, v: Any) -> bool:
     return target == type_name(v)
 
 
 @go("string", ANY, returns="bool")
-def typeIsLike(target: str, v: Any) -> bool:  # noqa: N802
+def typeIsLike(target: str, v: Any) -> bool:
     t = type_name(v)
     return target == t or "*" + target == t
 
 
 @go(ANY)
-def kindOf(v: Any) -> str:  # noqa: N802
+def kindOf(v: Any) -> str:
     return kind(v)
 
 
 @go("string", ANY, returns="bool")
-def kindIs(target: str, v: Any) -> bool:  # noqa: N802
+def kindIs(target: str, v: Any) -> bool:
     return target == kind(v)
 
 
 @go(ANY, ANY, returns="bool")
-def deepEqual(a: Any, b: Any) -> bool:  # noqa: N802
+def deepEqual(a: Any, b: Any) -> bool:
     return deep_equal(a, b)
 
 

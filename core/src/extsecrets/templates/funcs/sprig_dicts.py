@@ -5,8 +5,9 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from ..errors import FuncError, FuncPanic
-from ..values import GoSlice
+from extsecrets.templates.errors import FuncPanic
+from extsecrets.templates.values import GoSlice
+
 from ._cast import strval
 from ._model import empty, is_map, is_slice, type_name
 from .objects import GoObject
@@ -16,24 +17,27 @@ __all__ = ["FUNCS"]
 
 
 @go(MAP, "string", returns=ANY)
-def get(d: dict[str, Any], key: str) -> Any:
-    return d[key] if key in d else ""
+def get(d: dict[str, Any] | None, key: str) -> Any:
+    return "" if d is None else d.get(key, "")
 
 
 @go(MAP, "string", ANY, returns=MAP)
-def set_(d: dict[str, Any], key: str, value: Any) -> dict[str, Any]:
+def set_(d: dict[str, Any] | None, key: str, value: Any) -> dict[str, Any]:
+    if d is None:
+        raise FuncPanic("assignment to entry in nil map")
     d[key] = value
     return d
 
 
 @go(MAP, "string", returns=MAP)
-def unset(d: dict[str, Any], key: str) -> dict[str, Any]:
-    d.pop(key, None)
+def unset(d: dict[str, Any] | None, key: str) -> dict[str, Any] | None:
+    if d is not None:
+        d.pop(key, None)
     return d
 
 
 @go(MAP, "string", returns="bool")
-def hasKey(d: dict[str, Any], key: str) -> bool:  # noqa: N802
+def hasKey(d: dict[str, Any], key: str) -> bool:
     return key in d
 
 
@@ -49,14 +53,14 @@ def keys(*dicts: dict[str, Any]) -> GoSlice:
 
 
 @go(MAP, variadic="string", returns=MAP)
-def pick(d: dict[str, Any], *names: str) -> dict[str, Any]:
-    return {k: d[k] for k in names if k in d}
+def pick(d: dict[str, Any] | None, *names: str) -> dict[str, Any]:
+    return {k: d[k] for k in names if d is not None and k in d}
 
 
 @go(MAP, variadic="string", returns=MAP)
-def omit(d: dict[str, Any], *names: str) -> dict[str, Any]:
+def omit(d: dict[str, Any] | None, *names: str) -> dict[str, Any]:
     dropped = set(names)
-    return {k: v for k, v in d.items() if k not in dropped}
+    return {k: v for k, v in (d or {}).items() if k not in dropped}
 
 
 @go(variadic=ANY, returns=MAP)
@@ -68,12 +72,15 @@ def dict_(*v: Any) -> dict[str, Any]:
 
 
 @go(MAP, returns=LIST)
-def values(d: dict[str, Any]) -> list[Any]:
-    return list(d.values())
+def values(d: dict[str, Any] | None) -> list[Any]:
+    return list((d or {}).values())
 
 
-def _merge(dst: dict[str, Any], src: dict[str, Any], overwrite: bool) -> None:
-    """mergo's deepMerge of two map[string]interface{} (dst changes in place)."""
+def _merge(dst: dict[str, Any], src: dict[str, Any] | None, overwrite: bool) -> None:
+    """mergo's deepMerge of two map[string]interface{} (dst changes in place; a nil src is
+    nothing to merge)."""
+    if src is None:
+        return
     for key, sv in list(src.items()):
         present = key in dst
         dv = dst.get(key)
@@ -82,7 +89,7 @@ def _merge(dst: dict[str, Any], src: dict[str, Any], overwrite: bool) -> None:
                 dst[key] = None
             continue
         if is_map(sv):
-            if present and is_map(dv):
+            if present and isinstance(dv, dict):
                 _merge(dv, sv, overwrite)
         elif is_slice(sv) and not isinstance(sv, GoObject):
             cur = dv if present and dv is not None else type(sv)()
@@ -101,46 +108,38 @@ def _merge(dst: dict[str, Any], src: dict[str, Any], overwrite: bool) -> None:
 @go(MAP, variadic=MAP, returns=ANY)
 def merge(dst: dict[str, Any], *srcs: dict[str, Any]) -> Any:
     for src in srcs:
-        if src is None:
-            return ""
         _merge(dst, src, False)
     return dst
 
 
 @go(MAP, variadic=MAP, returns=(ANY, "error"))
-def mustMerge(dst: dict[str, Any], *srcs: dict[str, Any]) -> Any:  # noqa: N802
+def mustMerge(dst: dict[str, Any], *srcs: dict[str, Any]) -> Any:
     for src in srcs:
-        if src is None:
-            raise FuncError("src and dst must not be nil")
         _merge(dst, src, False)
     return dst
 
 
 @go(MAP, variadic=MAP, returns=ANY)
-def mergeOverwrite(dst: dict[str, Any], *srcs: dict[str, Any]) -> Any:  # noqa: N802
+def mergeOverwrite(dst: dict[str, Any], *srcs: dict[str, Any]) -> Any:
     for src in srcs:
-        if src is None:
-            return ""
         _merge(dst, src, True)
     return dst
 
 
 @go(MAP, variadic=MAP, returns=(ANY, "error"))
-def mustMergeOverwrite(dst: dict[str, Any], *srcs: dict[str, Any]) -> Any:  # noqa: N802
+def mustMergeOverwrite(dst: dict[str, Any], *srcs: dict[str, Any]) -> Any:
     for src in srcs:
-        if src is None:
-            raise FuncError("src and dst must not be nil")
         _merge(dst, src, True)
     return dst
 
 
 @go(ANY, returns=(ANY, "error"))
-def mustDeepCopy(v: Any) -> Any:  # noqa: N802
+def mustDeepCopy(v: Any) -> Any:
     return copy.deepcopy(v)
 
 
 @go(ANY, returns=ANY)
-def deepCopy(v: Any) -> Any:  # noqa: N802
+def deepCopy(v: Any) -> Any:
     return copy.deepcopy(v)
 
 

@@ -180,7 +180,7 @@ def hexdec(s: str) -> str:
 
 @go("string")
 def sha1sum(s: str) -> str:
-    return hashlib.sha1(B(s)).hexdigest()  # noqa: S324 - sprig's function
+    return hashlib.sha1(B(s)).hexdigest()
 
 
 @go("string")

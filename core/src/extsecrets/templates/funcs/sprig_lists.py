@@ -5,8 +5,9 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from ..errors import FuncError, FuncPanic
-from ..values import GoSlice, Uint8
+from extsecrets.templates.errors import FuncError, FuncPanic
+from extsecrets.templates.values import GoSlice, Uint8
+
 from ._cast import to_int
 from ._go import check_size
 from ._model import NilSlice, deep_equal, empty, kind_or_panic
@@ -46,20 +47,20 @@ def list_(*v: Any) -> list[Any]:
 
 
 @go(ANY, ANY, returns=(LIST, "error"))
-def mustPush(lst: Any, v: Any) -> list[Any]:  # noqa: N802
+def mustPush(lst: Any, v: Any) -> list[Any]:
     items = _items(lst, "Cannot push on type")
     check_size(len(items) + 1)
     return [*items, v]
 
 
 @go(ANY, ANY, returns=(LIST, "error"))
-def mustPrepend(lst: Any, v: Any) -> list[Any]:  # noqa: N802
+def mustPrepend(lst: Any, v: Any) -> list[Any]:
     items = _items(lst, "Cannot prepend on type")
     return [v, *items]
 
 
 @go("int", ANY, returns=("[][]interface {}", "error"))
-def mustChunk(size: int, lst: Any) -> GoSlice:  # noqa: N802
+def mustChunk(size: int, lst: Any) -> GoSlice:
     items = _items(lst, "Cannot chunk type")
     n = len(items)
     # sprig computes the chunk count in float64; a size of 0 or less can give a count (or a
@@ -74,7 +75,7 @@ def mustChunk(size: int, lst: Any) -> GoSlice:  # noqa: N802
     for i in range(cs):
         clen = size
         if i == cs - 1:
-            clen = int(math.floor(math.fmod(n, size))) or size
+            clen = math.floor(math.fmod(n, size)) or size
         if clen < 0:
             raise bad
         out.append(items[i * size : i * size + clen])
@@ -82,36 +83,36 @@ def mustChunk(size: int, lst: Any) -> GoSlice:  # noqa: N802
 
 
 @go(ANY, returns=(ANY, "error"))
-def mustLast(lst: Any) -> Any:  # noqa: N802
+def mustLast(lst: Any) -> Any:
     items = _items(lst, "Cannot find last on type")
     return items[-1] if items else None
 
 
 @go(ANY, returns=(ANY, "error"))
-def mustFirst(lst: Any) -> Any:  # noqa: N802
+def mustFirst(lst: Any) -> Any:
     items = _items(lst, "Cannot find first on type")
     return items[0] if items else None
 
 
 @go(ANY, returns=(LIST, "error"))
-def mustRest(lst: Any) -> list[Any]:  # noqa: N802
+def mustRest(lst: Any) -> list[Any]:
     items = _items(lst, "Cannot find rest on type")
     return items[1:] if items else NilSlice()
 
 
 @go(ANY, returns=(LIST, "error"))
-def mustInitial(lst: Any) -> list[Any]:  # noqa: N802
+def mustInitial(lst: Any) -> list[Any]:
     items = _items(lst, "Cannot find initial on type")
     return items[:-1] if items else NilSlice()
 
 
 @go(ANY, returns=(LIST, "error"))
-def mustReverse(lst: Any) -> list[Any]:  # noqa: N802
+def mustReverse(lst: Any) -> list[Any]:
     return _items(lst, "Cannot find reverse on type")[::-1]
 
 
 @go(ANY, returns=(LIST, "error"))
-def mustCompact(lst: Any) -> list[Any]:  # noqa: N802
+def mustCompact(lst: Any) -> list[Any]:
     return [x for x in _items(lst, "Cannot compact on type") if not empty(x)]
 
 
@@ -120,7 +121,7 @@ def _in_list(haystack: list[Any], needle: Any) -> bool:
 
 
 @go(ANY, returns=(LIST, "error"))
-def mustUniq(lst: Any) -> list[Any]:  # noqa: N802
+def mustUniq(lst: Any) -> list[Any]:
     dest: list[Any] = []
     for x in _items(lst, "Cannot find uniq on type"):
         if not _in_list(dest, x):
@@ -129,20 +130,20 @@ def mustUniq(lst: Any) -> list[Any]:  # noqa: N802
 
 
 @go(ANY, variadic=ANY, returns=(LIST, "error"))
-def mustWithout(lst: Any, *omit: Any) -> list[Any]:  # noqa: N802
+def mustWithout(lst: Any, *omit: Any) -> list[Any]:
     omitted = list(omit)
     return [x for x in _items(lst, "Cannot find without on type") if not _in_list(omitted, x)]
 
 
 @go(ANY, ANY, returns=("bool", "error"))
-def mustHas(needle: Any, haystack: Any) -> bool:  # noqa: N802
+def mustHas(needle: Any, haystack: Any) -> bool:
     if haystack is None:
         return False
     return _in_list(_items(haystack, "Cannot find has on type"), needle)
 
 
 @go(ANY, variadic=ANY, returns=(ANY, "error"))
-def mustSlice(lst: Any, *indices: Any) -> Any:  # noqa: N802
+def mustSlice(lst: Any, *indices: Any) -> Any:
     k = kind_or_panic(lst)
     if k != "slice":
         raise FuncError(f"list should be type of slice or array but {k}")
@@ -172,7 +173,7 @@ def concat(*lists: Any) -> list[Any]:
 
 
 @go(ANY, returns="[]string")
-def sortAlpha(lst: Any) -> GoSlice:  # noqa: N802
+def sortAlpha(lst: Any) -> GoSlice:
     from ._go import B
 
     if lst is not None and kind_or_panic(lst) == "slice":
@@ -197,7 +198,7 @@ def until(count: int) -> GoSlice:
 
 
 @go("int", "int", "int", returns="[]int")
-def untilStep(start: int, stop: int, step: int) -> GoSlice:  # noqa: N802
+def untilStep(start: int, stop: int, step: int) -> GoSlice:
     return _until_step(start, stop, step)
 
 

@@ -8,8 +8,9 @@ import secrets
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 from typing import Any
 
-from ..errors import FuncPanic
-from ..values import Int64, fmt_v, format_float
+from extsecrets.templates.errors import FuncPanic
+from extsecrets.templates.values import Int64, fmt_v, format_float
+
 from ._cast import _wrap64, go_parse_int, to_float64, to_int, to_int64
 from .signature import ANY, go
 
@@ -80,7 +81,7 @@ def min_(a: Any, *i: Any) -> Int64:
 
 
 def _go_max(x: float, y: float) -> float:
-    if math.isinf(x) and x > 0 or math.isinf(y) and y > 0:
+    if (math.isinf(x) and x > 0) or (math.isinf(y) and y > 0):
         return math.inf
     if math.isnan(x) or math.isnan(y):
         return math.nan
@@ -90,7 +91,7 @@ def _go_max(x: float, y: float) -> float:
 
 
 def _go_min(x: float, y: float) -> float:
-    if math.isinf(x) and x < 0 or math.isinf(y) and y < 0:
+    if (math.isinf(x) and x < 0) or (math.isinf(y) and y < 0):
         return -math.inf
     if math.isnan(x) or math.isnan(y):
         return math.nan
@@ -151,7 +152,7 @@ def round_(a: Any, p: int, *r_opt: float) -> float:
 
 
 @go(ANY, returns="int64")
-def toDecimal(v: Any) -> Int64:  # noqa: N802
+def toDecimal(v: Any) -> Int64:
     try:
         return Int64(go_parse_int(fmt_v(v), 8))
     except ValueError:
@@ -174,7 +175,7 @@ def float64_(v: Any) -> float:
 
 
 @go("int", "int", returns="int")
-def randInt(lo: int, hi: int) -> int:  # noqa: N802
+def randInt(lo: int, hi: int) -> int:
     if hi - lo <= 0:
         raise FuncPanic("invalid argument to Intn")
     return lo + secrets.randbelow(hi - lo)

@@ -60,7 +60,7 @@ def ext(p: str) -> str:
 
 
 @go("string", returns="bool")
-def isAbs(p: str) -> bool:  # noqa: N802
+def isAbs(p: str) -> bool:
     return p.startswith("/")
 
 

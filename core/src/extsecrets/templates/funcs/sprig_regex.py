@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from ...regex import RegexError, compile_user_regex
-from ..errors import FuncError, FuncPanic
-from ..values import GoSlice
+from extsecrets.regex import RegexError, compile_user_regex
+from extsecrets.templates.errors import FuncError, FuncPanic
+from extsecrets.templates.values import GoSlice
+
 from ._go import check_size, go_quote
 from .signature import go
 
@@ -26,7 +27,9 @@ def _must_compile(pattern: str) -> Any:
     try:
         return compile_user_regex(pattern)
     except RegexError as e:
-        quoted = f"`{pattern}`" if "`" not in pattern and pattern.isprintable() else go_quote(pattern)
+        quoted = (
+            f"`{pattern}`" if "`" not in pattern and pattern.isprintable() else go_quote(pattern)
+        )
         raise FuncPanic(f"regexp: Compile({quoted}): {e}") from None
 
 
@@ -142,7 +145,7 @@ def _split(rx: Any, s: str, n: int, pattern: str) -> list[str]:
 
 
 @go("string", "string", returns="bool")
-def regexMatch(regex: str, s: str) -> bool:  # noqa: N802
+def regexMatch(regex: str, s: str) -> bool:
     try:
         return _compile(regex).search(s) is not None
     except FuncError:
@@ -150,35 +153,37 @@ def regexMatch(regex: str, s: str) -> bool:  # noqa: N802
 
 
 @go("string", "string", returns=("bool", "error"))
-def mustRegexMatch(regex: str, s: str) -> bool:  # noqa: N802
+def mustRegexMatch(regex: str, s: str) -> bool:
     return _compile(regex).search(s) is not None
 
 
 def _find_all(rx: Any, s: str, n: int) -> GoSlice:
     matches = _all_matches(rx, s, n)
-    return GoSlice([m.group(0) for m in matches], elem="string") if matches else GoSlice(
-        [], elem="string"
+    return (
+        GoSlice([m.group(0) for m in matches], elem="string")
+        if matches
+        else GoSlice([], elem="string")
     )
 
 
 @go("string", "string", "int", returns="[]string")
-def regexFindAll(regex: str, s: str, n: int) -> GoSlice:  # noqa: N802
+def regexFindAll(regex: str, s: str, n: int) -> GoSlice:
     return _find_all(_must_compile(regex), s, n)
 
 
 @go("string", "string", "int", returns=("[]string", "error"))
-def mustRegexFindAll(regex: str, s: str, n: int) -> GoSlice:  # noqa: N802
+def mustRegexFindAll(regex: str, s: str, n: int) -> GoSlice:
     return _find_all(_compile(regex), s, n)
 
 
 @go("string", "string")
-def regexFind(regex: str, s: str) -> str:  # noqa: N802
+def regexFind(regex: str, s: str) -> str:
     m = _must_compile(regex).search(s)
     return m.group(0) if m else ""
 
 
 @go("string", "string", returns=("string", "error"))
-def mustRegexFind(regex: str, s: str) -> str:  # noqa: N802
+def mustRegexFind(regex: str, s: str) -> str:
     m = _compile(regex).search(s)
     return m.group(0) if m else ""
 
@@ -191,32 +196,32 @@ def _replace(rx: Any, s: str, repl: str, literal: bool) -> str:
 
 
 @go("string", "string", "string")
-def regexReplaceAll(regex: str, s: str, repl: str) -> str:  # noqa: N802
+def regexReplaceAll(regex: str, s: str, repl: str) -> str:
     return _replace(_must_compile(regex), s, repl, False)
 
 
 @go("string", "string", "string", returns=("string", "error"))
-def mustRegexReplaceAll(regex: str, s: str, repl: str) -> str:  # noqa: N802
+def mustRegexReplaceAll(regex: str, s: str, repl: str) -> str:
     return _replace(_compile(regex), s, repl, False)
 
 
 @go("string", "string", "string")
-def regexReplaceAllLiteral(regex: str, s: str, repl: str) -> str:  # noqa: N802
+def regexReplaceAllLiteral(regex: str, s: str, repl: str) -> str:
     return _replace(_must_compile(regex), s, repl, True)
 
 
 @go("string", "string", "string", returns=("string", "error"))
-def mustRegexReplaceAllLiteral(regex: str, s: str, repl: str) -> str:  # noqa: N802
+def mustRegexReplaceAllLiteral(regex: str, s: str, repl: str) -> str:
     return _replace(_compile(regex), s, repl, True)
 
 
 @go("string", "string", "int", returns="[]string")
-def regexSplit(regex: str, s: str, n: int) -> GoSlice:  # noqa: N802
+def regexSplit(regex: str, s: str, n: int) -> GoSlice:
     return GoSlice(_split(_must_compile(regex), s, n, regex), elem="string")
 
 
 @go("string", "string", "int", returns=("[]string", "error"))
-def mustRegexSplit(regex: str, s: str, n: int) -> GoSlice:  # noqa: N802
+def mustRegexSplit(regex: str, s: str, n: int) -> GoSlice:
     return GoSlice(_split(_compile(regex), s, n, regex), elem="string")
 
 
@@ -224,7 +229,7 @@ _SPECIAL = set("\\.+*?()|[]{}^$")
 
 
 @go("string")
-def regexQuoteMeta(s: str) -> str:  # noqa: N802
+def regexQuoteMeta(s: str) -> str:
     return "".join("\\" + c if c in _SPECIAL else c for c in s)
 
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, ClassVar
 
-from ..errors import FuncError
-from ..values import Int64, Uint64
+from extsecrets.templates.errors import FuncError
+from extsecrets.templates.values import Int64, Uint64
+
 from .objects import GoObject
 from .signature import go
 
@@ -85,12 +86,25 @@ class Version(GoObject):
 
     go_type = "*semver.Version"
     go_kind = "ptr"
-    go_methods = {
+    go_methods: ClassVar[dict[str, str]] = {
         name: name
         for name in (
-            "String", "Original", "Major", "Minor", "Patch", "Prerelease", "Metadata", "Compare",
-            "LessThan", "LessThanEqual", "GreaterThan", "GreaterThanEqual", "Equal", "IncPatch",
-            "IncMinor", "IncMajor",
+            "String",
+            "Original",
+            "Major",
+            "Minor",
+            "Patch",
+            "Prerelease",
+            "Metadata",
+            "Compare",
+            "LessThan",
+            "LessThanEqual",
+            "GreaterThan",
+            "GreaterThanEqual",
+            "Equal",
+            "IncPatch",
+            "IncMinor",
+            "IncMajor",
         )
     }
 
@@ -128,43 +142,43 @@ class Version(GoObject):
         return _compare_pre(self.pre, o.pre)
 
     # methods a template can call
-    def String(self) -> str:  # noqa: N802
+    def String(self) -> str:
         return str(self)
 
-    def Original(self) -> str:  # noqa: N802
+    def Original(self) -> str:
         return self.orig
 
-    def Major(self) -> Uint64:  # noqa: N802
+    def Major(self) -> Uint64:
         return Uint64(self.major)
 
-    def Minor(self) -> Uint64:  # noqa: N802
+    def Minor(self) -> Uint64:
         return Uint64(self.minor)
 
-    def Patch(self) -> Uint64:  # noqa: N802
+    def Patch(self) -> Uint64:
         return Uint64(self.patch)
 
-    def Prerelease(self) -> str:  # noqa: N802
+    def Prerelease(self) -> str:
         return self.pre
 
-    def Metadata(self) -> str:  # noqa: N802
+    def Metadata(self) -> str:
         return self.meta
 
-    def Compare(self, o: Version) -> int:  # noqa: N802
+    def Compare(self, o: Version) -> int:
         return self.compare(o)
 
-    def LessThan(self, o: Version) -> bool:  # noqa: N802
+    def LessThan(self, o: Version) -> bool:
         return self.compare(o) < 0
 
-    def LessThanEqual(self, o: Version) -> bool:  # noqa: N802
+    def LessThanEqual(self, o: Version) -> bool:
         return self.compare(o) <= 0
 
-    def GreaterThan(self, o: Version) -> bool:  # noqa: N802
+    def GreaterThan(self, o: Version) -> bool:
         return self.compare(o) > 0
 
-    def GreaterThanEqual(self, o: Version) -> bool:  # noqa: N802
+    def GreaterThanEqual(self, o: Version) -> bool:
         return self.compare(o) >= 0
 
-    def Equal(self, o: Version) -> bool:  # noqa: N802
+    def Equal(self, o: Version) -> bool:
         return self.compare(o) == 0
 
     def _next(self, major: int, minor: int, patch: int) -> Version:
@@ -172,15 +186,15 @@ class Version(GoObject):
         v.orig = ("v" if self.orig.startswith("v") else "") + str(v)
         return v
 
-    def IncPatch(self) -> Version:  # noqa: N802
+    def IncPatch(self) -> Version:
         if self.pre:
             return self._next(self.major, self.minor, self.patch)
         return self._next(self.major, self.minor, self.patch + 1)
 
-    def IncMinor(self) -> Version:  # noqa: N802
+    def IncMinor(self) -> Version:
         return self._next(self.major, self.minor + 1, 0)
 
-    def IncMajor(self) -> Version:  # noqa: N802
+    def IncMajor(self) -> Version:
         return self._next(self.major + 1, 0, 0)
 
 
@@ -243,15 +257,19 @@ def _is_x(s: str) -> bool:
 class _Constraint:
     def __init__(self, text: str) -> None:
         self.dirty = self.minor_dirty = self.patch_dirty = False
+        self.op: str = ""
+        self.orig: str = text
         if not text:
-            self.op, self.orig, self.con, self.dirty = "", text, Version(0, 0, 0, "", "", "0.0.0"), True
+            self.con, self.dirty = Version(0, 0, 0, "", "", "0.0.0"), True
             return
         m = _CONSTRAINT.match(text)
         if m is None:
             raise SemverError(f"improper constraint: {text}")
         self.op, self.orig = m.group(1), m.group(2)
-        g3, g4, g5, g6 = m.group(3), m.group(4) or "", m.group(5) or "", m.group(6) or ""
-        ver = self.orig
+        g3: str = m.group(3)
+        g4: str = m.group(4) or ""
+        g5: str = m.group(5) or ""
+        ver: str = self.orig
         pre = ("-" + m.group(7)) if m.group(7) else ""
         if _is_x(g3) or g3 == "":
             ver, self.dirty = f"0.0.0{pre}", True
@@ -259,7 +277,6 @@ class _Constraint:
             ver, self.minor_dirty, self.dirty = f"{g3}.0.0{pre}", True, True
         elif _is_x(g5.removeprefix(".")) or g5 == "":
             ver, self.patch_dirty, self.dirty = f"{g3}{g4}.0{pre}", True, True
-        _ = g6
         try:
             self.con = new_version(ver)
         except SemverError:
@@ -315,7 +332,11 @@ class _Constraint:
         c = self.con
         if v.compare(c) < 0:
             return False
-        if (c.major, c.minor, c.patch) == (0, 0, 0) and not self.minor_dirty and not self.patch_dirty:
+        if (
+            (c.major, c.minor, c.patch) == (0, 0, 0)
+            and not self.minor_dirty
+            and not self.patch_dirty
+        ):
             return True
         if v.major != c.major:
             return False
@@ -355,7 +376,7 @@ def new_constraint(text: str) -> list[tuple[list[_Constraint], bool]]:
 
 
 @go("string", "string", returns=("bool", "error"))
-def semverCompare(constraint: str, version: str) -> bool:  # noqa: N802
+def semverCompare(constraint: str, version: str) -> bool:
     try:
         groups = new_constraint(constraint)
         v = new_version(version)

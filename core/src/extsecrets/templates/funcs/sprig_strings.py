@@ -9,8 +9,9 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from ..errors import FuncPanic
-from ..values import GoMap, GoSlice, fmt_v
+from extsecrets.templates.errors import FuncPanic
+from extsecrets.templates.values import GoMap, GoSlice, fmt_v
+
 from . import _unicode as u
 from ._cast import go_parse_int, strval
 from ._go import B, S, check_size, go_quote, slice_bytes
@@ -353,13 +354,13 @@ def trimall(a: str, b: str) -> str:
 
 
 @go("string", "string")
-def trimSuffix(a: str, b: str) -> str:  # noqa: N802 - sprig's name
+def trimSuffix(a: str, b: str) -> str:
     bb, ab = B(b), B(a)
     return S(bb[: -len(ab)]) if ab and bb.endswith(ab) else b
 
 
 @go("string", "string")
-def trimPrefix(a: str, b: str) -> str:  # noqa: N802
+def trimPrefix(a: str, b: str) -> str:
     bb, ab = B(b), B(a)
     return S(bb[len(ab) :]) if bb.startswith(ab) else b
 
@@ -500,7 +501,7 @@ def wrap(width: int, s: str) -> str:
 
 
 @go("int", "string", "string")
-def wrapWith(width: int, sep: str, s: str) -> str:  # noqa: N802
+def wrapWith(width: int, sep: str, s: str) -> str:
     return _wrap_custom(s, width, sep, True)
 
 
@@ -547,12 +548,12 @@ def contains(substr_: str, s: str) -> bool:
 
 
 @go("string", "string", returns="bool")
-def hasPrefix(prefix: str, s: str) -> bool:  # noqa: N802
+def hasPrefix(prefix: str, s: str) -> bool:
     return B(s).startswith(B(prefix))
 
 
 @go("string", "string", returns="bool")
-def hasSuffix(suffix: str, s: str) -> bool:  # noqa: N802
+def hasSuffix(suffix: str, s: str) -> bool:
     return B(s).endswith(B(suffix))
 
 
@@ -575,7 +576,7 @@ def cat(*args: Any) -> str:
 
 
 @go(ANY)
-def toString(v: Any) -> str:  # noqa: N802
+def toString(v: Any) -> str:
     return strval(v)
 
 
@@ -591,7 +592,7 @@ def strslice(v: Any) -> list[str]:
 
 
 @go(ANY, returns="[]string")
-def toStrings(v: Any) -> GoSlice:  # noqa: N802
+def toStrings(v: Any) -> GoSlice:
     return GoSlice(strslice(v), elem="string")
 
 
@@ -622,7 +623,7 @@ def split(sep: str, orig: str) -> GoMap:
 
 
 @go("string", "string", returns="[]string")
-def splitList(sep: str, orig: str) -> GoSlice:  # noqa: N802
+def splitList(sep: str, orig: str) -> GoSlice:
     return GoSlice(_go_split(orig, sep), elem="string")
 
 
@@ -659,22 +660,22 @@ def _random(count: int, alphabet: str) -> str:
 
 
 @go("int")
-def randAlphaNum(count: int) -> str:  # noqa: N802
+def randAlphaNum(count: int) -> str:
     return _random(count, _ALPHA_CHARS + _DIGITS)
 
 
 @go("int")
-def randAlpha(count: int) -> str:  # noqa: N802
+def randAlpha(count: int) -> str:
     return _random(count, _ALPHA_CHARS)
 
 
 @go("int")
-def randAscii(count: int) -> str:  # noqa: N802
+def randAscii(count: int) -> str:
     return _random(count, _ASCII)
 
 
 @go("int")
-def randNumeric(count: int) -> str:  # noqa: N802
+def randNumeric(count: int) -> str:
     return _random(count, _DIGITS)
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..errors import FuncPanic
+from extsecrets.templates.errors import FuncPanic
+
 from ._go import B, S, go_quote
 from ._model import NIL_DEREF, kind
 from .signature import MAP, go
@@ -37,9 +38,7 @@ def _should_escape(c: int, mode: int) -> bool:
             return True
         if mode == _FRAGMENT:
             return False
-    if mode == _FRAGMENT and ch in "!()*":
-        return False
-    return True
+    return not (mode == _FRAGMENT and ch in "!()*")
 
 
 def _escape(s: str, mode: int) -> str:
@@ -123,14 +122,14 @@ class _Url:
         if self.opaque:
             out.append(self.opaque)
         else:
-            if self.scheme or self.host or self.user is not None:
-                if not (self.omit_host and not self.host and self.user is None):
-                    if self.host or self.path or self.user is not None:
-                        out.append("//")
-                    if self.user is not None:
-                        out.append(self.user_string() + "@")
-                    if self.host:
-                        out.append(_escape(self.host, _HOST))
+            authority = self.scheme or self.host or self.user is not None
+            if authority and not (self.omit_host and not self.host and self.user is None):
+                if self.host or self.path or self.user is not None:
+                    out.append("//")
+                if self.user is not None:
+                    out.append(self.user_string() + "@")
+                if self.host:
+                    out.append(_escape(self.host, _HOST))
             path = self.escaped_path()
             if path and path[0] != "/" and self.host:
                 out.append("/")
@@ -240,7 +239,7 @@ def url_parse(raw: str) -> _Url:
 
 
 @go("string", returns=MAP)
-def urlParse(v: str) -> dict[str, Any]:  # noqa: N802
+def urlParse(v: str) -> dict[str, Any]:
     try:
         u = url_parse(v)
     except UrlError as e:
@@ -264,14 +263,12 @@ def _get(d: dict[str, Any], key: str) -> str:
     if v is None:
         raise FuncPanic(NIL_DEREF)
     if not isinstance(v, str):
-        raise FuncPanic(
-            f"unable to parse {key} key, must be of type string, but {kind(v)} found"
-        )
+        raise FuncPanic(f"unable to parse {key} key, must be of type string, but {kind(v)} found")
     return v
 
 
 @go(MAP)
-def urlJoin(d: dict[str, Any]) -> str:  # noqa: N802
+def urlJoin(d: dict[str, Any]) -> str:
     u = _Url()
     u.scheme, u.host, u.path = _get(d, "scheme"), _get(d, "host"), _get(d, "path")
     u.raw_query, u.opaque, u.fragment = _get(d, "query"), _get(d, "opaque"), _get(d, "fragment")

@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 import attrs
 
-__all__ = ["GoSignature", "go", "signature_of"]
+__all__ = ["NAMED_TYPES", "GoSignature", "go", "signature_of"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -22,6 +22,17 @@ F = TypeVar("F", bound=Callable[..., Any])
 ANY = "interface {}"
 LIST = "[]interface {}"
 MAP = "map[string]interface {}"
+
+
+# Named Go types in the signatures, with their underlying kind: a constant converts to them as to
+# their kind (``htpasswd "u" "p" "sha"``), a value of the unnamed type does not (a string held in
+# a variable is not a sprig.HashAlgorithm: "wrong type for value").
+NAMED_TYPES = {
+    "sprig.HashAlgorithm": "string",
+    "time.Duration": "int64",
+    "time.Month": "int",
+    "time.Weekday": "int",
+}
 
 
 @attrs.frozen

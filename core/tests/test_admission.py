@@ -129,10 +129,10 @@ def test_an_empty_remote_key_is_refused_with_its_path(host: PluginHost) -> None:
     assert es_lines(host, "  data:\n  - {secretKey: a, remoteRef: {key: ' '}}\n") == []
 
 
-def test_templates_are_refused_until_they_are_supported(host: PluginHost) -> None:
+def test_a_template_is_accepted(host: PluginHost) -> None:
+    # (the template rules: core/tests/test_template_admission.py)
     body = "  target: {template: {type: kubernetes.io/dockerconfigjson}}\n" + ONE_ENTRY
-    (line,) = es_lines(host, body)
-    assert line.startswith("spec.target.template: target.template is not supported yet")
+    assert es_lines(host, body) == []
 
 
 def test_find_needs_a_name_or_tags_and_a_valid_re2_pattern(host: PluginHost) -> None:

@@ -2,6 +2,7 @@
 
 from extsecrets.cluster.objects import (
     Condition,
+    ConfigMapObject,
     EventType,
     ExternalSecretStatus,
     NamespaceObject,
@@ -19,6 +20,7 @@ from extsecrets.cluster.port import Cluster, ClusterError, ConflictError, StoreL
 __all__ = [
     "Cluster",
     "ClusterError",
+    "ConfigMapObject",
     "Condition",
     "ConflictError",
     "EventType",

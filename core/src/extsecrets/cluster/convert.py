@@ -8,12 +8,14 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-from extsecrets.cluster.objects import OwnerReference, SecretObject
+from extsecrets.cluster.objects import ConfigMapObject, OwnerReference, SecretObject
 from extsecrets.model import Problem
 from extsecrets.types import FrozenMap
 
 __all__ = [
     "compact_managed_fields",
+    "config_map_from_dict",
+    "managed_metadata",
     "parse_rfc3339",
     "managed_keys",
     "secret_from_dict",
@@ -37,6 +39,25 @@ def managed_keys(meta: Mapping[str, Any]) -> dict[str, frozenset[str]]:
             keys = {k[2:] for k in data if isinstance(k, str) and k.startswith("f:")}
             out.setdefault(str(entry.get("manager", "")), set()).update(keys)
     return {m: frozenset(k) for m, k in out.items()}
+
+
+def managed_metadata(meta: Mapping[str, Any], field: str) -> dict[str, frozenset[str]]:
+    """Label (``field="labels"``) or annotation keys each field manager owns."""
+    out: dict[str, set[str]] = {}
+    for entry in meta.get("managedFields") or ():
+        if not isinstance(entry, Mapping):
+            continue
+        metadata = (entry.get("fieldsV1") or {}).get("f:metadata")
+        owned = metadata.get(f"f:{field}") if isinstance(metadata, Mapping) else None
+        if isinstance(owned, Mapping):
+            keys = {k[2:] for k in owned if isinstance(k, str) and k.startswith("f:")}
+            out.setdefault(str(entry.get("manager", "")), set()).update(keys)
+    return {m: frozenset(k) for m, k in out.items()}
+
+
+def config_map_from_dict(doc: Mapping[str, Any], namespace: str, name: str) -> ConfigMapObject:
+    """A v1 ConfigMap as stored: its ``data`` (values are strings)."""
+    return ConfigMapObject(namespace, name, str_map(doc.get("data")))
 
 
 def secret_from_dict(
@@ -77,9 +98,13 @@ def secret_from_dict(
         annotations=FrozenMap(str_map(meta.get("annotations"))),
         owner_references=owners,
         immutable=bool(doc.get("immutable", False)),
+        finalizers=tuple(str(f) for f in meta.get("finalizers") or ()),
         managed_keys=managed_keys(meta),
+        managed_labels=managed_metadata(meta, "labels"),
+        managed_annotations=managed_metadata(meta, "annotations"),
         resource_version=str(meta["resourceVersion"]) if meta.get("resourceVersion") else None,
         uid=str(meta["uid"]) if meta.get("uid") else None,
+        deleting=bool(meta.get("deletionTimestamp")),
     )
     return secret, problems
 
@@ -103,6 +128,8 @@ def secret_to_dict(secret: SecretObject) -> dict[str, Any]:
             for o in secret.owner_references
         ],
     }
+    if secret.finalizers:
+        meta["finalizers"] = list(secret.finalizers)
     if secret.resource_version:
         meta["resourceVersion"] = secret.resource_version
     body: dict[str, Any] = {
@@ -135,13 +162,20 @@ def parse_rfc3339(value: Any) -> dt.datetime | None:
 
 
 def compact_managed_fields(doc: dict[str, Any]) -> dict[str, Any]:
-    """``doc`` with only what :func:`managed_keys` reads of its ``managedFields`` (the manager
-    and its ``f:data`` keys): a cache of many Secrets then holds a fraction of the bytes."""
+    """``doc`` with only what :func:`managed_keys` and :func:`managed_metadata` read of its
+    ``managedFields`` (the manager and its data, label and annotation keys): a cache of many
+    Secrets then holds a fraction of the bytes."""
     meta = doc.get("metadata")
     if not isinstance(meta, dict) or "managedFields" not in meta:
         return doc
+    owned: dict[str, dict[str, Any]] = {}
+    for manager, keys in managed_keys(meta).items():
+        owned.setdefault(manager, {})["f:data"] = {f"f:{k}": {} for k in sorted(keys)}
+    for field in ("labels", "annotations"):
+        for manager, keys in managed_metadata(meta, field).items():
+            fields = owned.setdefault(manager, {}).setdefault("f:metadata", {})
+            fields[f"f:{field}"] = {f"f:{k}": {} for k in sorted(keys)}
     meta["managedFields"] = [
-        {"manager": manager, "fieldsV1": {"f:data": {f"f:{k}": {} for k in sorted(keys)}}}
-        for manager, keys in managed_keys(meta).items()
+        {"manager": manager, "fieldsV1": fields} for manager, fields in owned.items()
     ]
     return doc

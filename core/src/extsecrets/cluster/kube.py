@@ -3,10 +3,11 @@
 Objects the engine reads often are kept in local caches fed by list+watch
 (:class:`Informer`): ExternalSecrets, stores, generators, Namespaces, and only the Secrets
 extsecrets manages (label ``reconcile.external-secrets.io/managed=true``), so memory does not
-grow with the cluster's other Secrets. Other Secrets (static credentials, Merge targets) and
-ServiceAccounts are read when needed. Writes go to the API server with the resourceVersion read
-(a stale one is a :class:`ConflictError`), and what the server answers is put in the cache at
-once so the next cycle does not read its own write stale.
+grow with the cluster's other Secrets. Other Secrets (static credentials, Merge targets,
+template sources), ConfigMaps (template sources) and ServiceAccounts are read when needed.
+Writes go to the API server with the resourceVersion read (a stale one is a
+:class:`ConflictError`), and what the server answers is put in the cache at once so the next
+cycle does not read its own write stale.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from kubernetes.client.rest import ApiException
 from extsecrets.cluster.apicalls import Reachability, api_call, api_message
 from extsecrets.cluster.convert import (
     compact_managed_fields,
+    config_map_from_dict,
     parse_rfc3339,
     rfc3339,
     secret_from_dict,
@@ -36,6 +38,7 @@ from extsecrets.cluster.informer import Change, Informer
 from extsecrets.cluster.invalid import problems_text
 from extsecrets.cluster.objects import (
     Condition,
+    ConfigMapObject,
     EventType,
     ExternalSecretStatus,
     NamespaceObject,
@@ -256,6 +259,24 @@ class KubeCluster:
             secret_from_dict(raw, namespace, str((raw.get("metadata") or {}).get("name")))[0]
             for raw in self.managed_secrets.matching(namespace, labels)
         ]
+
+    def get_config_map(self, namespace: str, name: str) -> ConfigMapObject | None:
+        # Not watched: a cluster's ConfigMaps are many and templates few; the engine reads each
+        # one once a cycle (edits are picked up at the next refresh, as in ESO).
+        try:
+            raw = api_call(
+                f"read configmap {namespace}/{name}",
+                self.core.read_namespaced_config_map,
+                name,
+                namespace,
+            )
+        except ApiException as exc:
+            if exc.status == 404:
+                return None
+            raise ClusterError(
+                f"could not read configmap {namespace}/{name}: {api_message(exc)}"
+            ) from None
+        return config_map_from_dict(raw, namespace, name)
 
     def get_service_account(self, namespace: str, name: str) -> ServiceAccountObject | None:
         try:

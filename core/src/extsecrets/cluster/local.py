@@ -16,9 +16,10 @@ from typing import Any
 
 import attrs
 
-from extsecrets.cluster.convert import secret_from_dict, str_map
+from extsecrets.cluster.convert import config_map_from_dict, secret_from_dict, str_map
 from extsecrets.cluster.index import LabelIndex
 from extsecrets.cluster.objects import (
+    ConfigMapObject,
     EventType,
     ExternalSecretStatus,
     NamespaceObject,
@@ -63,6 +64,7 @@ class LocalCluster:
         self._secrets: dict[tuple[str, str], SecretObject] = {}
         self._created_by = LabelIndex(CREATED_BY_LABEL)
         self._accounts: dict[tuple[str, str], ServiceAccountObject] = {}
+        self._config_maps: dict[tuple[str, str], ConfigMapObject] = {}
         self._namespaces: dict[str, NamespaceObject] = {}
         self.statuses: dict[tuple[str, str], ExternalSecretStatus] = {}
         #: (kind, namespace or "", name) -> the status the store controller wrote
@@ -119,6 +121,8 @@ class LocalCluster:
                 self._store_secret(
                     attrs.evolve(secret, resource_version=self._next_version(), uid=uid)
                 )
+        elif kind == "ConfigMap":
+            self._config_maps[(ns, ident.name)] = config_map_from_dict(doc, ns, ident.name)
         elif kind == "ServiceAccount":
             self._accounts[(ns, ident.name)] = ServiceAccountObject(
                 ns,
@@ -189,6 +193,9 @@ class LocalCluster:
             found = [s for (ns, _), s in sorted(self._secrets.items()) if ns == namespace]
         return [s for s in found if all(s.labels.get(k) == v for k, v in labels.items())]
 
+    def get_config_map(self, namespace: str, name: str) -> ConfigMapObject | None:
+        return self._config_maps.get((namespace, name))
+
     def get_service_account(self, namespace: str, name: str) -> ServiceAccountObject | None:
         return self._accounts.get((namespace, name))
 
@@ -228,6 +235,8 @@ class LocalCluster:
             resource_version=self._next_version(),
             uid=str(uuid.uuid4()),
             managed_keys={field_manager: owned_keys & frozenset(secret.data)},
+            managed_labels={field_manager: frozenset(secret.labels)},
+            managed_annotations={field_manager: frozenset(secret.annotations)},
         )
         self._store_secret(stored)
         self.counts["secret_writes"] += 1
@@ -256,7 +265,16 @@ class LocalCluster:
         managed = {m: (k & keys) - mine for m, k in current.managed_keys.items()}
         managed[field_manager] = mine
         stored = attrs.evolve(
-            secret, resource_version=self._next_version(), uid=current.uid, managed_keys=managed
+            secret,
+            resource_version=self._next_version(),
+            uid=current.uid,
+            managed_keys=managed,
+            managed_labels=_owners_after(
+                current.managed_labels, current.labels, secret.labels, field_manager
+            ),
+            managed_annotations=_owners_after(
+                current.managed_annotations, current.annotations, secret.annotations, field_manager
+            ),
         )
         self._store_secret(stored)
         self.counts["secret_writes"] += 1
@@ -293,6 +311,22 @@ class LocalCluster:
         self, regarding: ObjectRef, type: EventType, reason: str, message: str
     ) -> None:
         self.events.append(RecordedEvent(regarding, type, reason, message))
+
+
+def _owners_after(
+    owners: Mapping[str, frozenset[str]],
+    before: Mapping[str, str],
+    after: Mapping[str, str],
+    manager: str,
+) -> dict[str, frozenset[str]]:
+    """Who owns which label (annotation) keys after an update by ``manager``, as the API server
+    records it for an update: the keys it added or changed become its own, keys that went are
+    nobody's, the rest stay with their owners."""
+    changed = frozenset(k for k, v in after.items() if before.get(k) != v)
+    present = frozenset(after)
+    out = {m: (keys & present) - changed for m, keys in owners.items()}
+    out[manager] = out.get(manager, frozenset()) | changed
+    return out
 
 
 def _refuse_invalid_keys(secret: SecretObject) -> None:

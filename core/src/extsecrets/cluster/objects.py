@@ -15,6 +15,7 @@ import attrs
 from extsecrets.types import FrozenMap
 
 __all__ = [
+    "ConfigMapObject",
     "Condition",
     "EventType",
     "ExternalSecretStatus",
@@ -71,6 +72,10 @@ def _owners(value: Iterable[OwnerReference]) -> tuple[OwnerReference, ...]:
     return tuple(value)
 
 
+def _strings(value: Iterable[str]) -> tuple[str, ...]:
+    return tuple(value)
+
+
 def _frozen_map(value: Mapping[str, str] | None) -> FrozenMap:
     return value if isinstance(value, FrozenMap) else FrozenMap(value)
 
@@ -103,8 +108,10 @@ class OwnerReference:
 @attrs.frozen
 class SecretObject:
     """A v1 Secret. ``managed_keys`` maps a field manager to the data keys it last wrote (what
-    server-side apply records in ``managedFields``), so a Merge target can drop the keys an
-    ExternalSecret no longer produces without touching the ones it never wrote."""
+    the API server records in ``managedFields``), so a Merge target can drop the keys an
+    ExternalSecret no longer produces without touching the ones it never wrote;
+    ``managed_labels`` and ``managed_annotations`` do the same for metadata. ``deleting``: the
+    Secret has a deletion timestamp (finalizers are then no longer added)."""
 
     namespace: str
     name: str
@@ -114,13 +121,26 @@ class SecretObject:
     annotations: FrozenMap = attrs.field(factory=FrozenMap, converter=_frozen_map)
     owner_references: tuple[OwnerReference, ...] = attrs.field(default=(), converter=_owners)
     immutable: bool = False
+    finalizers: tuple[str, ...] = attrs.field(default=(), converter=_strings)
     managed_keys: Mapping[str, frozenset[str]] = attrs.field(factory=dict, eq=False)
+    managed_labels: Mapping[str, frozenset[str]] = attrs.field(factory=dict, eq=False)
+    managed_annotations: Mapping[str, frozenset[str]] = attrs.field(factory=dict, eq=False)
     resource_version: str | None = attrs.field(default=None, eq=False)
     uid: str | None = attrs.field(default=None, eq=False)
+    deleting: bool = attrs.field(default=False, eq=False)
 
     @property
     def controller(self) -> OwnerReference | None:
         return next((o for o in self.owner_references if o.controller), None)
+
+
+@attrs.frozen
+class ConfigMapObject:
+    """A v1 ConfigMap: its ``data`` (``binaryData`` is not read: templates come from ``data``)."""
+
+    namespace: str
+    name: str
+    data: FrozenMap = attrs.field(factory=FrozenMap, converter=_frozen_map)
 
 
 @attrs.frozen

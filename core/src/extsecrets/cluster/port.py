@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from typing import Protocol
 
 from extsecrets.cluster.objects import (
+    ConfigMapObject,
     EventType,
     ExternalSecretStatus,
     NamespaceObject,
@@ -77,6 +78,10 @@ class Cluster(Protocol):
 
     def list_secrets(self, namespace: str, labels: Mapping[str, str]) -> Sequence[SecretObject]:
         """Secrets of ``namespace`` carrying every one of ``labels``."""
+        ...
+
+    def get_config_map(self, namespace: str, name: str) -> ConfigMapObject | None:
+        """The ConfigMap ``namespace/name`` (``templateFrom[].configMap``), read when needed."""
         ...
 
     def get_service_account(self, namespace: str, name: str) -> ServiceAccountObject | None: ...

@@ -13,14 +13,10 @@ from extsecrets.model.converter import Duration, FieldError
 from extsecrets.model.external_secret import ExternalSecret, SecretStoreRef, StoreSourceRef
 from extsecrets.model.problems import PathItem, Problem
 from extsecrets.model.store import ClusterSecretStore, SecretStore
+from extsecrets.model.template_rules import template_problems, transform_problems
 from extsecrets.regex import RegexError, compile_user_regex
 
 __all__ = ["external_secret_problems", "store_problems"]
-
-_UNSUPPORTED_TEMPLATE = (
-    "target.template is not supported yet: extsecrets writes the fetched keys as they are "
-    "(see docs/compatibility.md)"
-)
 
 
 def store_problems(store: SecretStore | ClusterSecretStore) -> Iterator[Problem]:
@@ -85,7 +81,7 @@ def external_secret_problems(es: ExternalSecret) -> Iterator[Problem]:
     if not spec.data and not spec.data_from:
         yield Problem.at(("spec",), "either data or dataFrom should be specified")
     if target.template is not None:
-        yield Problem.at(("spec", "target", "template"), _UNSUPPORTED_TEMPLATE)
+        yield from template_problems(target.template)
     if spec.sync_windows is not None:
         yield Problem.at(
             ("spec", "syncWindows"),
@@ -204,9 +200,8 @@ def _data_from_details(es: ExternalSecret) -> Iterator[Problem]:
                 except RegexError as exc:
                     yield Problem.at((*rat, "regexp", "source"), str(exc))
             if rewrite.transform is not None:
-                yield Problem.at(
-                    (*rat, "transform"),
-                    "rewrite.transform uses templates, which are not supported yet",
+                yield from transform_problems(
+                    (*rat, "transform", "template"), rewrite.transform.template
                 )
             if rewrite.merge is not None:
                 yield Problem.at((*rat, "merge"), "rewrite.merge is not supported yet")

@@ -1,16 +1,18 @@
-"""ExternalSecret (``external-secrets.io/v1``): the fields of spec §1.3, templates excepted.
+"""ExternalSecret (``external-secrets.io/v1``): the fields of spec §1.3 and ``target.template``.
 
-``target.template`` and ``target.manifest`` are read (so a manifest using them gets a clear
-"not supported yet" from admission rather than "unknown field") but not modelled.
+``target.manifest`` is read (so a manifest using it gets a clear "not supported" from admission
+rather than "unknown field") but not modelled. The template's defaults are the CRD's, which a
+reader of manifest files must apply itself (templates spec §0): ``engineVersion: v2``,
+``mergePolicy: Replace``, ``templateFrom[].target: Data``, ``items[].templateAs: Values``.
 """
 
 from __future__ import annotations
 
-from typing import Any, Literal, TypeAlias
+from typing import Annotated, Any, Literal, TypeAlias
 
 import attrs
 
-from extsecrets.model.converter import Duration
+from extsecrets.model.converter import Duration, Pattern
 from extsecrets.model.meta import ObjectMeta, ResourceName, SecretKey
 from extsecrets.types import FrozenMap
 
@@ -34,6 +36,12 @@ __all__ = [
     "SyncWindow",
     "SyncWindows",
     "Target",
+    "TemplateFrom",
+    "TemplateMetadata",
+    "TemplateRef",
+    "TemplateRefItem",
+    "TemplateScope",
+    "TargetTemplate",
 ]
 
 ConversionStrategy: TypeAlias = Literal["Default", "Unicode"]
@@ -135,13 +143,70 @@ class DataFromSource:
     source_ref: StoreSourceRef | None = None
 
 
+TemplateScope: TypeAlias = Literal["Values", "KeysAndValues"]
+# A key of a ConfigMap or Secret (the CRD's pattern for templateFrom items)
+_ITEM_KEY = Pattern(r"[-._a-zA-Z0-9]+", max_len=253, min_len=1)
+
+
+@attrs.frozen
+class TemplateRefItem:
+    """One key of a templateFrom ConfigMap or Secret, used as a template."""
+
+    key: Annotated[str, _ITEM_KEY]
+    template_as: TemplateScope = "Values"
+
+
+@attrs.frozen
+class TemplateRef:
+    """``templateFrom[].configMap`` / ``.secret``: read from the ExternalSecret's namespace."""
+
+    name: ResourceName
+    items: tuple[TemplateRefItem, ...]
+
+
+@attrs.frozen
+class TemplateFrom:
+    """One ``templateFrom`` entry: ConfigMap items, then Secret items, then ``literal``.
+
+    ``target`` is compared case-insensitively; ESO's CRD defaults it to ``Data`` (an explicit
+    empty string is taken as ``Data`` too).
+    """
+
+    config_map: TemplateRef | None = None
+    secret: TemplateRef | None = None
+    target: str = "Data"
+    literal: str | None = None
+    values_decoding_strategy: DecodingStrategy = "None"
+
+
+@attrs.frozen
+class TemplateMetadata:
+    """Label and annotation values are templates (keys are literal); finalizers are not."""
+
+    annotations: FrozenMap = FrozenMap()
+    labels: FrozenMap = FrozenMap()
+    finalizers: tuple[str, ...] = ()
+
+
+@attrs.frozen
+class TargetTemplate:
+    """``spec.target.template`` (ESO's ``ExternalSecretTemplate``)."""
+
+    type: str = ""
+    engine_version: str = "v2"
+    metadata: TemplateMetadata = TemplateMetadata()
+    merge_policy: Literal["Replace", "Merge"] = "Replace"
+    data: FrozenMap = FrozenMap()
+    template_from: tuple[TemplateFrom, ...] = ()
+
+
 @attrs.frozen
 class Target:
     name: ResourceName | None = None
     creation_policy: Literal["Owner", "Orphan", "Merge", "None", "CreateOrMerge"] = "Owner"
     deletion_policy: Literal["Delete", "Merge", "Retain"] = "Retain"
     immutable: bool = False
-    template: Any = attrs.field(default=None, eq=False, repr=False)
+    template: TargetTemplate | None = None
     manifest: Any = attrs.field(default=None, eq=False, repr=False)
 
 

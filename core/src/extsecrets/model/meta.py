@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
 import attrs
@@ -22,6 +23,10 @@ __all__ = [
     "SecretKey",
     "SecretKeySelector",
     "ServiceAccountSelector",
+    "annotations_size_problem",
+    "finalizer_problem",
+    "label_value_problem",
+    "qualified_name_problem",
     "secret_key_problem",
 ]
 
@@ -47,6 +52,71 @@ def secret_key_problem(key: str) -> str | None:
         return f"must not be '{key}'"
     if key.startswith(".."):
         return "must not start with '..'"
+    return None
+
+
+_NAME_PART = r"([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]"
+_NAME_PART_TEXT = (
+    "must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an "
+    f"alphanumeric character (regex used for validation is '{_NAME_PART}')"
+)
+_SUBDOMAIN = rf"{_LABEL}(\.{_LABEL})*"
+_STANDARD_FINALIZERS = frozenset({"kubernetes", "orphan", "foregroundDeletion"})
+MAX_ANNOTATIONS_SIZE = 256 * 1024
+
+
+def qualified_name_problem(key: str) -> str | None:
+    """Why Kubernetes refuses ``key`` as a label or annotation key (``IsQualifiedName``: an
+    optional DNS subdomain prefix and ``/``, then a name of at most 63 characters), or ``None``.
+    """
+    prefix, slash, name = key.rpartition("/")
+    if slash and not prefix:
+        return "prefix part must be non-empty"
+    if prefix:
+        if len(prefix) > 253:
+            return "prefix part must be no more than 253 characters"
+        if not re.fullmatch(_SUBDOMAIN, prefix):
+            return (
+                "prefix part a lowercase RFC 1123 subdomain must consist of lower case "
+                "alphanumeric characters, '-' or '.', and must start and end with an "
+                "alphanumeric character"
+            )
+    if not name:
+        return "name part must be non-empty"
+    if len(name) > 63:
+        return "name part must be no more than 63 characters"
+    if not re.fullmatch(_NAME_PART, name):
+        return f"name part {_NAME_PART_TEXT}"
+    return None
+
+
+def label_value_problem(value: str) -> str | None:
+    """Why Kubernetes refuses ``value`` as a label value (the text never quotes it)."""
+    if len(value) > 63:
+        return "must be no more than 63 characters"
+    if value and not re.fullmatch(_NAME_PART, value):
+        return f"a valid label value {_NAME_PART_TEXT}"
+    return None
+
+
+def annotations_size_problem(annotations: Mapping[str, str]) -> str | None:
+    """Kubernetes' limit on the total size of an object's annotations (keys and values)."""
+    size = sum(
+        len(k.encode()) + len(v.encode("utf-8", "surrogateescape")) for k, v in annotations.items()
+    )
+    if size > MAX_ANNOTATIONS_SIZE:
+        return f"may not have more than {MAX_ANNOTATIONS_SIZE} bytes, got {size}"
+    return None
+
+
+def finalizer_problem(name: str) -> str | None:
+    """Why Kubernetes refuses ``name`` as a finalizer: a qualified name, with a domain unless
+    it is one of Kubernetes' own."""
+    problem = qualified_name_problem(name)
+    if problem is not None:
+        return problem
+    if "/" not in name and name not in _STANDARD_FINALIZERS:
+        return "name is neither a standard finalizer name nor is it fully qualified"
     return None
 
 

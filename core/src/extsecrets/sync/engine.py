@@ -10,7 +10,9 @@ One call to :meth:`Engine.sync` is one cycle over every ExternalSecret that is d
    fetch call per group, however many ExternalSecrets share the references;
 4. generators, one call per ``generatorRef`` entry;
 5. per ExternalSecret: assemble (:mod:`extsecrets.sync.assemble`), apply the deletion and
-   creation policies, write the Secret when it changed, set ``Ready``, record events.
+   creation policies, render ``target.template`` (:mod:`extsecrets.sync.template`; the
+   ConfigMaps and Secrets it reads are read once a cycle), write the Secret when it changed,
+   set ``Ready``, record events.
 
 Every plugin call runs isolated (:mod:`extsecrets.sync.isolation`): a plugin that raises or
 hangs fails the ExternalSecrets that needed it and nothing else.
@@ -57,7 +59,14 @@ from extsecrets.sync.target import (
     created_by,
     desired_secret,
     field_manager,
+    kept_secret,
     target_name,
+)
+from extsecrets.sync.template import (
+    RenderedTemplate,
+    SourceReader,
+    TemplateFailure,
+    render_template,
 )
 from extsecrets.sync.validation import StoreValidation
 from extsecrets.sync.validation import outcome as validation_outcome
@@ -192,6 +201,7 @@ class Engine:
         )
         # Messages of this cycle must not quote what it read (a provider may echo a value).
         scrub = ValueScrubber(_values_read(fetched, generated)).scrub
+        sources = SourceReader(self.cluster)  # templateFrom ConfigMaps and Secrets
 
         # 5. per ExternalSecret: writes to the cluster, several at once (they are independent:
         # each ExternalSecret has its own target; a shared one is a conflict, retried)
@@ -202,7 +212,7 @@ class Engine:
                 for i, entry in enumerate(entries)
             ]
             try:
-                return self._finish(es, entries, outcomes, generated, n, now, scrub)
+                return self._finish(es, entries, outcomes, generated, n, now, scrub, sources)
             except ExtSecretsError as exc:
                 # a cluster call outside the guarded steps failed (the API server unreachable):
                 # this ExternalSecret fails and is retried, the others go on
@@ -424,6 +434,7 @@ class Engine:
         n: int,
         now: dt.datetime,
         scrub: Callable[[str], str],
+        sources: SourceReader,
     ) -> SyncResult:
         old = st.parse_status(es.status)
         ref = _event_ref(es)
@@ -443,7 +454,14 @@ class Engine:
         if policy == "None":
             return self._succeeded(es, old, now, st.ReadyState(True, *st.SYNCED), None, refresh)
         try:
-            return self._write(es, old, data, now, refresh)
+            return self._write(es, old, data, now, refresh, sources)
+        except TemplateFailure as exc:
+            # Go's texts can quote what a template read or made of the values: blank those too
+            # (the decoded values, the template sources, the outputs rendered so far)
+            more = ValueScrubber([*data.values(), *exc.values]).scrub
+            return self._failed(
+                es, old, now, exc, st.NOT_UPDATED, scrub=lambda text: more(scrub(text))
+            )
         except OwnershipError as exc:
             return failed(es, old, now, exc, exc.ready_message)
         except _ImmutableError as exc:
@@ -482,10 +500,12 @@ class Engine:
         data: Mapping[str, bytes],
         now: dt.datetime,
         refresh: float | None,
+        sources: SourceReader,
     ) -> SyncResult:
         ns, name = _namespace(es), target_name(es)
         policy = es.spec.target.creation_policy
         manager = field_manager(es)
+        rendered: RenderedTemplate | None = None
         for attempt in range(_WRITE_ATTEMPTS):
             # Owner targets are managed Secrets: the first attempt trusts the adapter's cache of
             # them (a first sync then costs no read); a Secret that exists unmanaged makes the
@@ -498,15 +518,27 @@ class Engine:
                     es, old, now, st.ReadyState(True, *st.MISSING), None, refresh
                 )
             check_ownership(es, existing)
-            wanted = with_refresh_by(desired_secret(es, existing, data), es, refresh, now)
+            owned: frozenset[str] = frozenset(data)
+            if es.spec.target.template is None:
+                desired = desired_secret(es, existing, data)
+            elif existing is not None and es.spec.target.immutable:
+                # an immutable target is rendered once, when it is created (templates §1.9)
+                desired = kept_secret(es, existing)
+                owned = existing.managed_keys.get(manager, frozenset())
+            else:
+                if rendered is None:  # (once: a write that conflicts is retried as rendered)
+                    rendered = self._render(es, data, existing, sources)
+                desired = desired_secret(es, existing, data, rendered)
+                owned = frozenset(rendered.data)
+            wanted = with_refresh_by(desired, es, refresh, now)
             if existing is not None and existing.immutable and existing.data != wanted.data:
                 raise _ImmutableError(f"unable to mutate secret {name}: secret is immutable")
             try:
                 if existing is None:
-                    stored = self.cluster.create_secret(wanted, manager, frozenset(data))
+                    stored = self.cluster.create_secret(wanted, manager, owned)
                     self.cluster.record_event(_event_ref(es), "Normal", "Created", "secret created")
                 elif wanted != existing:
-                    stored = self.cluster.update_secret(wanted, manager, frozenset(data))
+                    stored = self.cluster.update_secret(wanted, manager, owned)
                     self.cluster.record_event(_event_ref(es), "Normal", "Updated", "secret updated")
                 else:
                     stored = existing
@@ -518,6 +550,23 @@ class Engine:
             self._delete_orphans(es, name)
         state = st.ReadyState(True, *st.SYNCED)
         return self._succeeded(es, old, now, state, stored, refresh, written=stored is not existing)
+
+    def _render(
+        self,
+        es: ExternalSecret,
+        data: Mapping[str, bytes],
+        existing: SecretObject | None,
+        sources: SourceReader,
+    ) -> RenderedTemplate:
+        """``target.template`` over ``data``, its errors worded as ESO's (an update adds
+        ``unable to mutate secret <name>: ``, a create does not)."""
+        prefix = "could not apply template: "
+        if existing is not None:
+            prefix = f"unable to mutate secret {existing.name}: {prefix}"
+        try:
+            return render_template(es, data, sources)
+        except ExtSecretsError as exc:
+            raise with_context(exc, prefix) from None
 
     def _delete_orphans(self, es: ExternalSecret, keep: str) -> None:
         """Owner: Secrets this ExternalSecret created under an earlier target name go."""

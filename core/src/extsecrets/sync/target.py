@@ -1,5 +1,6 @@
-"""The Secret an ExternalSecret asks for (spec §6.5, §6.6, no template): its data, labels,
-annotations and owner reference, given the Secret that exists now."""
+"""The Secret an ExternalSecret asks for (spec §6.5, §6.6; with ``target.template``, templates
+spec §1.4): its data, labels, annotations, type, finalizers and owner reference, given the
+Secret that exists now."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from extsecrets.cluster.objects import OwnerReference, SecretObject
 from extsecrets.errors import ExtSecretsError
 from extsecrets.model import ESO_API_VERSION, ExternalSecret
 from extsecrets.sync.keys import data_hash
+from extsecrets.sync.template import RenderedTemplate
 
 __all__ = [
     "CREATED_BY_LABEL",
@@ -21,6 +23,7 @@ __all__ = [
     "created_by",
     "desired_secret",
     "field_manager",
+    "kept_secret",
     "target_name",
 ]
 
@@ -95,28 +98,39 @@ def check_ownership(es: ExternalSecret, existing: SecretObject | None) -> None:
 
 
 def desired_secret(
-    es: ExternalSecret, existing: SecretObject | None, data: Mapping[str, bytes]
+    es: ExternalSecret,
+    existing: SecretObject | None,
+    data: Mapping[str, bytes],
+    rendered: RenderedTemplate | None = None,
 ) -> SecretObject:
     """The Secret after this sync. Merge policies keep the keys others wrote and drop the ones
-    this ExternalSecret wrote before and no longer produces; the others start from nothing."""
+    this ExternalSecret wrote before and no longer produces; the others start from nothing.
+    Labels and annotations this ExternalSecret wrote before are dropped, then its own (without
+    a template) or the rendered ones (with one) are set. ``rendered``: the template's output."""
     policy = es.spec.target.creation_policy
     namespace = es.metadata.namespace or "default"
+    manager = field_manager(es)
     merged: dict[str, bytes] = {}
     if existing is not None and policy in ("Merge", "CreateOrMerge"):
-        previously = existing.managed_keys.get(field_manager(es), frozenset())
+        previously = existing.managed_keys.get(manager, frozenset())
         merged = {k: v for k, v in existing.data.items() if k not in previously}
-    merged.update(data)
+    merged.update(data if rendered is None else rendered.data)
 
-    labels = dict(existing.labels) if existing is not None else {}
-    labels.update({k: v for k, v in es.metadata.labels.items() if k not in _NOT_COPIED})
+    labels = _kept_metadata(existing, "labels", manager)
+    annotations = _kept_metadata(existing, "annotations", manager)
+    if rendered is None:
+        labels.update({k: v for k, v in es.metadata.labels.items() if k not in _NOT_COPIED})
+        annotations.update(
+            {k: v for k, v in es.metadata.annotations.items() if k not in _NOT_COPIED}
+        )
+    else:
+        labels.update(rendered.labels)
+        annotations.update(rendered.annotations)
     labels[MANAGED_LABEL] = "true"
     if policy == "Owner":
         labels[CREATED_BY_LABEL] = created_by(es)
     else:
         labels.pop(CREATED_BY_LABEL, None)
-
-    annotations = dict(existing.annotations) if existing is not None else {}
-    annotations.update({k: v for k, v in es.metadata.annotations.items() if k not in _NOT_COPIED})
     annotations[DATA_HASH_ANNOTATION] = data_hash(merged)
 
     owners = [o for o in (existing.owner_references if existing else ()) if not _is_mine(o, es)]
@@ -124,11 +138,51 @@ def desired_secret(
         owners.append(owner_reference(es))
 
     base = existing or SecretObject(namespace, target_name(es))
+    finalizers = base.finalizers
+    secret_type = base.type
+    if rendered is not None:
+        if not base.deleting:
+            finalizers += tuple(f for f in rendered.finalizers if f not in finalizers)
+        secret_type = rendered.type or secret_type
     return attrs.evolve(
         base,
         data=merged,
+        type=secret_type,
         labels=labels,
         annotations=annotations,
         owner_references=owners,
         immutable=base.immutable or es.spec.target.immutable,
+        finalizers=finalizers,
     )
+
+
+def kept_secret(es: ExternalSecret, existing: SecretObject) -> SecretObject:
+    """An immutable templated target that exists already: ESO does not render again (templates
+    spec §1.9), so data, type and metadata stay; only the managed label, the data hash and the
+    ownership are brought up to date."""
+    policy = es.spec.target.creation_policy
+    labels = dict(existing.labels)
+    labels[MANAGED_LABEL] = "true"
+    if policy == "Owner":
+        labels[CREATED_BY_LABEL] = created_by(es)
+    else:
+        labels.pop(CREATED_BY_LABEL, None)
+    annotations = dict(existing.annotations)
+    annotations[DATA_HASH_ANNOTATION] = data_hash(existing.data)
+    owners = [o for o in existing.owner_references if not _is_mine(o, es)]
+    if policy == "Owner":
+        owners.append(owner_reference(es))
+    return attrs.evolve(
+        existing, labels=labels, annotations=annotations, owner_references=owners, immutable=True
+    )
+
+
+def _kept_metadata(existing: SecretObject | None, field: str, manager: str) -> dict[str, str]:
+    """The labels (annotations) of ``existing`` less those ``manager`` wrote before."""
+    if existing is None:
+        return {}
+    current = existing.labels if field == "labels" else existing.annotations
+    owned = (existing.managed_labels if field == "labels" else existing.managed_annotations).get(
+        manager, frozenset()
+    )
+    return {k: v for k, v in current.items() if k not in owned}

@@ -72,8 +72,14 @@ class LocalCluster:
         self.events: list[RecordedEvent] = []
         #: uids this adapter made up for objects whose manifest had none
         self.assigned_uids: set[str] = set()
-        #: what reached this "API server": Secret writes, status writes, TokenRequests
-        self.counts: dict[str, int] = {"secret_writes": 0, "status_writes": 0, "token_requests": 0}
+        #: what reached this "API server": Secret writes, status writes, TokenRequests,
+        #: ConfigMap reads
+        self.counts: dict[str, int] = {
+            "secret_writes": 0,
+            "status_writes": 0,
+            "token_requests": 0,
+            "configmap_reads": 0,
+        }
 
     @classmethod
     def from_documents(
@@ -194,6 +200,7 @@ class LocalCluster:
         return [s for s in found if all(s.labels.get(k) == v for k, v in labels.items())]
 
     def get_config_map(self, namespace: str, name: str) -> ConfigMapObject | None:
+        self.counts["configmap_reads"] += 1
         return self._config_maps.get((namespace, name))
 
     def get_service_account(self, namespace: str, name: str) -> ServiceAccountObject | None:

@@ -66,6 +66,7 @@ from extsecrets.sync.template import (
     RenderedTemplate,
     SourceReader,
     TemplateFailure,
+    derived_values,
     render_template,
 )
 from extsecrets.sync.validation import StoreValidation
@@ -458,7 +459,7 @@ class Engine:
         except TemplateFailure as exc:
             # Go's texts can quote what a template read or made of the values: blank those too
             # (the decoded values, the template sources, the outputs rendered so far)
-            more = ValueScrubber([*data.values(), *exc.values]).scrub
+            more = ValueScrubber(derived_values([*data.values(), *exc.values])).scrub
             return self._failed(
                 es, old, now, exc, st.NOT_UPDATED, scrub=lambda text: more(scrub(text))
             )

@@ -2,8 +2,9 @@
 
 ``regexp`` rewrites replace every match in a key with a Go template (``$1``, ``${name}``,
 ``$$``), exactly like Go's ``Regexp.ReplaceAllString``: empty matches right after a match are
-skipped and ``$1x`` names a group called ``1x``, as in Go. ``transform`` and ``merge`` are not
-supported yet (admission refuses them).
+skipped and ``$1x`` names a group called ``1x``, as in Go. ``transform`` renders a Go template
+over each key (``.value``; ESO's function map, no ``missingkey=error``: templates spec §4).
+``merge`` is not supported yet (admission refuses it).
 """
 
 from __future__ import annotations
@@ -14,9 +15,13 @@ from typing import Any
 
 from extsecrets.errors import PermanentError
 from extsecrets.model.external_secret import Rewrite
+from extsecrets.model.template_rules import parse_transform
 from extsecrets.regex import compile_user_regex
+from extsecrets.templates import ParseError, TemplateError
+from extsecrets.templates.gofmt import go_quote
+from extsecrets.templates.values import GoMap, to_go_bytes
 
-__all__ = ["go_expand", "replace_all", "rewrite_map"]
+__all__ = ["go_expand", "replace_all", "rewrite_map", "transform_key"]
 
 
 def _name_char(char: str) -> bool:
@@ -88,15 +93,47 @@ def replace_all(pattern: Any, text: str, template: str) -> str:
     return "".join(out)
 
 
+def transform_key(template: str, key: str) -> str:
+    """ESO's ``RewriteTransform`` of one key; raises :class:`PermanentError` with its texts."""
+    try:
+        parsed = parse_transform(template)
+    except ParseError as exc:
+        raise PermanentError(f"transform failed with failed to parse template: {exc}") from None
+    try:
+        out = parsed.execute(GoMap({"value": key}, elem="string"))
+    except TemplateError as exc:
+        raise PermanentError(
+            f"transform failed with failed to execute template for key {go_quote(key)}: {exc}"
+        ) from None
+    # a key is text: bytes that are not UTF-8 become U+FFFD, which key validation refuses
+    return to_go_bytes(out).decode("utf-8", "replace")
+
+
 def rewrite_map(rewrites: Sequence[Rewrite], data: Mapping[str, bytes]) -> dict[str, bytes]:
     """Apply the rewrite operations in order. Two keys rewritten to one name is an error
     (in ESO one of them wins at random)."""
     out = dict(data)
     for i, rewrite in enumerate(rewrites):
-        if rewrite.regexp is None:
-            raise PermanentError(f"failed rewrite operation[{i}]: only regexp is supported")
-        pattern = compile_user_regex(rewrite.regexp.source)
         renamed: dict[str, bytes] = {}
+        if rewrite.transform is not None:
+            for key in sorted(out):
+                try:
+                    new = transform_key(rewrite.transform.template, key)
+                except PermanentError as exc:
+                    raise PermanentError(f"failed rewrite operation[{i}]: {exc}") from None
+                if new in renamed:
+                    raise PermanentError(
+                        f"failed rewrite operation[{i}]: secret name collision during "
+                        f"rewrite: {new}"
+                    )
+                renamed[new] = out[key]
+            out = renamed
+            continue
+        if rewrite.regexp is None:
+            raise PermanentError(
+                f"failed rewrite operation[{i}]: only regexp and transform are supported"
+            )
+        pattern = compile_user_regex(rewrite.regexp.source)
         for key in sorted(out):
             new = replace_all(pattern, key, rewrite.regexp.target)
             if new in renamed:

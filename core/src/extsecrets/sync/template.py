@@ -15,8 +15,10 @@ template: k:1:3: ...``. Go's texts can quote data (a function's error about its 
 
 from __future__ import annotations
 
+import base64
+import binascii
 import threading
-from collections.abc import Callable, Hashable, Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
 from typing import Any, Literal, TypeVar
 
 import attrs
@@ -37,7 +39,13 @@ from extsecrets.sync.keys_and_values import KeysAndValuesError, parse_keys_and_v
 from extsecrets.templates import ParseError, TemplateError, secret_data
 from extsecrets.templates.values import from_go_bytes
 
-__all__ = ["RenderedTemplate", "SourceReader", "TemplateFailure", "render_template"]
+__all__ = [
+    "RenderedTemplate",
+    "SourceReader",
+    "TemplateFailure",
+    "derived_values",
+    "render_template",
+]
 
 T = TypeVar("T")
 _Target = Literal["data", "labels", "annotations"]
@@ -213,6 +221,18 @@ def _entry(
                 render.keys_and_values(item.key, from_go_bytes(raw), entry.target, decoding)
     if entry.literal is not None:
         render.keys_and_values(literal_name(index), entry.literal, entry.target, decoding)
+
+
+def derived_values(values: Iterable[bytes]) -> Iterator[bytes]:
+    """``values`` and what the commonest template step makes of them (base64 decoded, as
+    ``b64dec`` or a decoding strategy would): the texts a failed template may quote."""
+    for value in values:
+        yield value
+        for altchars in (None, b"-_"):
+            try:
+                yield base64.b64decode(value, altchars=altchars, validate=True)
+            except (binascii.Error, ValueError):
+                continue
 
 
 def render_template(

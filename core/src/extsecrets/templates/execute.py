@@ -648,6 +648,10 @@ class _State:
             if isinstance(n, StringNode):
                 return n.text
             self.errorf(f"expected string; found {n}")
+        from .funcs.signature import NAMED_TYPES  # a constant converts to a named type's kind
+
+        if typ in NAMED_TYPES:
+            return self.eval_arg(dot, NAMED_TYPES[typ], n)
         raise self.error(f"can't handle {n} for arg of type {typ}")
 
     def eval_empty_interface(self, dot: Any, n: Node) -> Any:

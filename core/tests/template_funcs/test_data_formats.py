@@ -88,7 +88,12 @@ def test_from_json() -> None:
         ('{"a":1 "b"}', "invalid character '\"' after object key:value pair"),
         ("[1 2]", "invalid character '2' after array element"),
         ("1 2", "invalid character '2' after top-level value"),
-        ("tru", "unexpected end of JSON input"),
+        # at the end Go's scanner steps once more with a space
+        ("tru", "invalid character ' ' in literal true (expecting 'e')"),
+        ("-", "invalid character ' ' in numeric literal"),
+        ("1.", "invalid character ' ' after decimal point in numeric literal"),
+        ('"\\', "invalid character ' ' in string escape code"),
+        ('"abc', "unexpected end of JSON input"),
         ("trux", "invalid character 'x' in literal true (expecting 'e')"),
         ("-x", "invalid character 'x' in numeric literal"),
         ("1.x", "invalid character 'x' after decimal point in numeric literal"),
@@ -122,6 +127,7 @@ def test_to_yaml_go_yaml_style() -> None:
         "text": "multi\nline\n",
         "time": "1:20",
         "octal": "0777",
+        "merge": "<<",
         "dash": "- x",
         "colon": "x: y",
         "empty_map": {},
@@ -145,6 +151,8 @@ def test_to_yaml_go_yaml_style() -> None:
         "- 1\n"
         '- "yes"\n'
         "- x: null\n"
+        # go-yaml's resolver never looks up "<<" (no hint for '<'), so it stays plain
+        "merge: <<\n"
         'octal: "0777"\n'
         'tab: "a\\tb"\n'
         "text: |\n"
@@ -215,9 +223,27 @@ def test_from_yaml_errors_are_in_the_map() -> None:
     assert call("fromYaml", "a: .inf") == {
         "Error": "error converting YAML to JSON: json: unsupported value: +Inf"
     }
-    bad = call("fromYaml", "a: [1")
-    assert list(bad) == ["Error"]
-    assert bad["Error"].startswith("error converting YAML to JSON: yaml: line 1: ")
+    # go-yaml's texts and its line numbering (0-based for parser errors, the end of a stream
+    # without a final newline on the next line, none on the first line)
+    for text, message in [
+        ("a: [1", "yaml: line 1: did not find expected ',' or ']'"),
+        ("a:\n  - x\n  y: 2", "yaml: line 2: did not find expected '-' indicator"),
+        ("- a\nb: c", "yaml: line 1: did not find expected '-' indicator"),
+        ("a: b: c", "yaml: mapping values are not allowed in this context"),
+        ("a: *x", "yaml: unknown anchor 'x' referenced"),
+        ('a: "x', "yaml: found unexpected end of stream"),
+        ("a: !!int x", "yaml: cannot decode !!str `x` as a !!int"),
+        ("? [a]\n: b", 'yaml: invalid map key: []interface {}{"a"}'),
+        (
+            "~: 1",
+            "unsupported map key of type: %!s(<nil>), key: <nil>, value: 1",
+        ),
+        (
+            "9223372036854775808: x",
+            'unsupported map key of type: uint64, key: 0x8000000000000000, value: "x"',
+        ),
+    ]:
+        assert call("fromYaml", text) == {"Error": "error converting YAML to JSON: " + message}
 
 
 # -- encodings ----------------------------------------------------------------------------------

@@ -3,6 +3,7 @@ time layouts and durations). Expected values from sprig's docs and Go's document
 
 from __future__ import annotations
 
+import math
 import re
 import time
 from typing import Any
@@ -102,6 +103,8 @@ def test_rounding() -> None:
     assert call("round", 1.25, 1, 0.6) == 1.2
     assert call("floor", 123.9999) == 123.0
     assert call("ceil", 123.001) == 124.0
+    # math.Ceil keeps the sign: Go prints -0
+    assert math.copysign(1, call("ceil", -0.5)) == -1
     assert call("maxf", 1, 2.5, 3) == 3.0
     assert call("minf", 1, 2.5, 3) == 1.0
     assert call("toDecimal", "0777") == 511
@@ -166,6 +169,11 @@ def test_to_date_and_epoch() -> None:
     assert call("unixEpoch", t) == "1514678400"
     assert call("date", "Jan 2, 2006", t) == "Dec 31, 2017"
     assert str(call("toDate", "2006-01-02", "not a date")) == "0001-01-01 00:00:00 +0000 UTC"
+    # a layout without a date gives year 0, January 1
+    assert str(call("toDate", "3:04PM", "12:30AM")) == "0000-01-01 00:30:00 +0000 UTC"
+    # a zone abbreviation the local zone does not know becomes a fixed zone of that name
+    assert str(call("mustToDate", "2006 MST", "2021 XYZ")) == "2021-01-01 00:00:00 +0000 XYZ"
+    assert str(call("mustToDate", "2006 MST", "2021 GMT+3")) == "2021-01-01 00:00:00 +0300 GMT+3"
     offset = call("toDate", "2006-01-02T15:04:05Z07:00", "2024-02-29T10:11:12+02:00")
     assert str(offset) == "2024-02-29 10:11:12 +0200 +0200"
     assert call("unixEpoch", offset) == "1709194272"

@@ -42,6 +42,16 @@ def test_go_regexp_rules() -> None:
     assert call("regexSplit", "x", "axb", 0) == []
 
 
+def test_invalid_bytes_match_as_replacement_characters() -> None:
+    from extsecrets.templates.values import from_go_bytes
+
+    s = from_go_bytes(b"a\xffb")
+    # Go's regexp reads an invalid byte as U+FFFD of width 1 and returns the original bytes
+    assert call("regexFindAll", ".", s, -1) == ["a", from_go_bytes(b"\xff"), "b"]
+    assert call("regexReplaceAll", "(.)b", s, "<$1>") == "a<" + from_go_bytes(b"\xff") + ">"
+    assert call("regexMatch", "\ufffd", s) is True
+
+
 def test_regex_errors() -> None:
     assert call("regexMatch", "(", "x") is False
     with pytest.raises(FuncError) as err:

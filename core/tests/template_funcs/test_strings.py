@@ -105,6 +105,8 @@ def test_snake_and_kebab_case(word: str, snake: str, kebab: str) -> None:
         ("GOLANG_IS_GREAT", "GolangIsGreat"),
         ("a", "A"),
         ("", ""),
+        # xstrings writes the last connector again when there is nothing else
+        ("__", "___"),
     ],
 )
 def test_camelcase(word: str, want: str) -> None:

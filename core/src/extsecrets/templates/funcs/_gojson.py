@@ -157,8 +157,12 @@ class _Scan:
         self.i = 0
         self.depth = 0
 
-    def err(self, what: str) -> JSONError:
+    def err(self, what: str, eof_space: bool = False) -> JSONError:
+        """The scanner's error at the current byte. At the end of the input Go's scanner steps
+        once more with a space: inside a number, literal or escape that space is the error."""
         if self.i >= len(self.d):
+            if eof_space:
+                return JSONError(f"invalid character ' ' {what}")
             return JSONError("unexpected end of JSON input")
         return JSONError(f"invalid character {_quote_char(self.d[self.i])} {what}")
 
@@ -185,7 +189,9 @@ class _Scan:
             self.i += 1
             for expect in word[1:]:
                 if self.peek() != expect:
-                    raise self.err(f"in literal {word.decode()} (expecting {_quote_char(expect)})")
+                    raise self.err(
+                        f"in literal {word.decode()} (expecting {_quote_char(expect)})", True
+                    )
                 self.i += 1
         else:
             raise self.err("looking for beginning of value")
@@ -258,20 +264,18 @@ class _Scan:
                 self.i += 1
                 e = self.peek()
                 if e == -1:
-                    raise self.err("")
+                    raise self.err("in string escape code", True)
                 if e in b'"\\/bfnrt':
                     self.i += 1
                 elif e == ord("u"):
                     self.i += 1
                     for _ in range(4):
                         h = self.peek()
-                        if h == -1:
-                            raise self.err("")
-                        if h not in b"0123456789abcdefABCDEF":
-                            raise self.err("in \\u hexadecimal character escape")
+                        if h == -1 or h not in b"0123456789abcdefABCDEF":
+                            raise self.err("in \\u hexadecimal character escape", True)
                         self.i += 1
                 else:
-                    raise self.err("in string escape code")
+                    raise self.err("in string escape code", True)
             elif c < 0x20:
                 raise self.err("in string literal")
             else:
@@ -289,7 +293,7 @@ class _Scan:
             self.i += 1
             c = self.peek()
             if not ord("0") <= c <= ord("9"):
-                raise self.err("in numeric literal")
+                raise self.err("in numeric literal", True)
         if self.peek() == ord("0"):
             self.i += 1
         else:
@@ -297,13 +301,13 @@ class _Scan:
         if self.peek() == ord("."):
             self.i += 1
             if not self.digits():
-                raise self.err("after decimal point in numeric literal")
+                raise self.err("after decimal point in numeric literal", True)
         if self.peek() in (ord("e"), ord("E")):
             self.i += 1
             if self.peek() in (ord("+"), ord("-")):
                 self.i += 1
             if not self.digits():
-                raise self.err("in exponent of numeric literal")
+                raise self.err("in exponent of numeric literal", True)
 
     def run(self) -> None:
         self.value()

@@ -118,7 +118,7 @@ class Weekday(_Named):
 def _civil(days: int) -> tuple[int, int, int]:
     """Proleptic Gregorian (year, month, day) of a day count since 1970-01-01."""
     z = days + 719468
-    era = (z if z >= 0 else z - 146096) // 146097
+    era = z // 146097
     doe = z - era * 146097
     yoe = (doe - doe // 1460 + doe // 36524 - doe // 146096) // 365
     y = yoe + era * 400
@@ -131,7 +131,7 @@ def _civil(days: int) -> tuple[int, int, int]:
 
 def _days(y: int, m: int, d: int) -> int:
     y -= m <= 2
-    era = (y if y >= 0 else y - 399) // 400
+    era = y // 400
     yoe = y - era * 400
     mp = m - 3 if m > 2 else m + 9
     doy = (153 * mp + 2) // 5 + d - 1
@@ -195,9 +195,9 @@ class GoTime(GoObject):
     def zone(self) -> tuple[str, int]:
         if self.loc.tz is UTC_TZ:
             return "UTC", 0
-        if self.loc.name == "":
-            off = self.loc.tz.utcoffset(None)
-            return "", int(off.total_seconds()) if off else 0
+        if isinstance(self.loc.tz, timezone):
+            fixed = self.loc.tz.utcoffset(None)
+            return self.loc.name, int(fixed.total_seconds())
         try:
             dt = _EPOCH + timedelta(seconds=self.sec)
             local = dt.astimezone(self.loc.tz)
@@ -617,6 +617,7 @@ def parse_layout(layout: str, value: str, loc: Location = LOCAL) -> GoTime:
     year, month, day, yday, hour, minute, sec, nsec = 0, -1, -1, -1, 0, 0, 0, 0
     am = pm = False
     zone_offset: int | None = None
+    zone_name = ""
     z: Location | None = None
     range_err = ""
     while True:
@@ -722,12 +723,10 @@ def parse_layout(layout: str, value: str, loc: Location = LOCAL) -> GoTime:
                 if value.startswith("UTC"):
                     z, value = UTC, value[3:]
                 else:
-                    n = 0
-                    while n < len(value) and "A" <= value[n] <= "Z":
-                        n += 1
-                    if n < 3:
+                    n = _zone_name_length(value)
+                    if n == 0:
                         raise ValueError
-                    value = value[n:]
+                    zone_name, value = value[:n], value[n:]
             elif std in (FRAC0, FRAC9):
                 if std == FRAC0:
                     nd = 1 + digits
@@ -830,9 +829,45 @@ def parse_layout(layout: str, value: str, loc: Location = LOCAL) -> GoTime:
         if t.zone()[1] != zone_offset:
             t.loc = Location("", timezone(timedelta(seconds=zone_offset)))
         return t
+    if zone_name:
+        # a zone abbreviation the local zone (UTC) does not know: a fixed zone of that name
+        if zone_name == "UTC":
+            return GoTime(local, nsec, UTC)
+        offset = 0
+        if len(zone_name) > 3 and zone_name.startswith("GMT"):
+            offset = int(zone_name[3:]) * 3600
+        fixed = Location(zone_name, timezone(timedelta(seconds=offset), zone_name))
+        return GoTime(local - offset, nsec, fixed)
     t = GoTime(local, nsec, loc)
     _, off = t.zone()
     return GoTime(local - off, nsec, loc)
+
+
+def _zone_name_length(value: str) -> int:
+    """Go's parseTimeZone: the length of a zone abbreviation at the start of value, or 0."""
+    if len(value) < 3:
+        return 0
+    if value[:4] in ("ChST", "MeST"):
+        return 4
+    if value.startswith("GMT"):
+        rest = value[3:]
+        if rest[:1] in ("+", "-"):
+            i = 1
+            while i < len(rest) and rest[i].isdigit() and rest[i].isascii():
+                i += 1
+            if i > 1 and -24 <= int(rest[:i]) <= 24:
+                return 3 + i
+        return 3
+    n = 0
+    while n < 6 and n < len(value) and "A" <= value[n] <= "Z":
+        n += 1
+    if n == 3:
+        return 3
+    if n == 4 and (value[3] == "T" or value[:4] == "WITA"):
+        return 4
+    if n == 5 and value[4] == "T":
+        return 5
+    return 0
 
 
 # -- durations ----------------------------------------------------------------------------------

@@ -59,17 +59,26 @@ _STR, _BOOLT, _INT, _FLOAT, _NULLT, _TS, _MERGE = (
 )
 
 
+_HINTED = set("+-0123456789yYnNtTfFoO~.")
+
+
 def resolve_plain(s: str) -> tuple[str, Any]:
-    """go-yaml v2's resolve("", s): (kind, value) of a plain scalar."""
+    """go-yaml v2's resolve("", s): (kind, value) of a plain scalar.
+
+    Only scalars starting with one of go-yaml's hint characters can be anything but a string
+    (so ``<<`` resolves as a string here; the decoder treats a ``<<`` key as a merge itself).
+    """
+    if s == "":
+        return _NULLT, None
+    c = s[0]
+    if c not in _HINTED:
+        return _STR, s
     if s in _NULL:
         return _NULLT, None
     if s in _BOOL:
         return _BOOLT, _BOOL[s]
     if s in _SPECIAL_FLOAT:
         return _FLOAT, _SPECIAL_FLOAT[s]
-    if s == "<<":
-        return _MERGE, s
-    c = s[0]
     if c == ".":
         try:
             return _FLOAT, go_parse_float(s)
@@ -249,6 +258,67 @@ class _YamlError(ValueError):
     pass
 
 
+# PyYAML's wording -> libyaml's (go-yaml's) for the common syntax errors
+_PROBLEMS = [
+    ("mapping values are not allowed here", "mapping values are not allowed in this context"),
+    ("expected ',' or ']'", "did not find expected ',' or ']'"),
+    ("expected ',' or '}'", "did not find expected ',' or '}'"),
+    ("found character", "found character that cannot start any token"),
+    ("found unexpected end of stream", "found unexpected end of stream"),
+    ("could not find expected ':'", "could not find expected ':'"),
+]
+
+
+def _go_yaml_problem(e: yaml.MarkedYAMLError, text: str) -> str:
+    """go-yaml's ``[line N: ]problem`` for a PyYAML syntax error (go-yaml prints the 0-based
+    line of a parser error, the 1-based line of a scanner error, and no line on the first)."""
+    problem = e.problem or "unknown problem parsing YAML content"
+    context = e.context or ""
+    for py, go_text in _PROBLEMS:
+        if problem.startswith(py):
+            problem = go_text
+            break
+    else:
+        if problem.startswith("expected <block end>"):
+            problem = (
+                "did not find expected key"
+                if "mapping" in context
+                else "did not find expected '-' indicator"
+            )
+        elif problem.startswith("found undefined alias"):
+            problem = f"unknown anchor {problem.split(' ', 3)[-1]} referenced"
+    line = 0
+    mark = e.problem_mark
+    scanner = isinstance(e, yaml.scanner.ScannerError)
+    # the parser sees libyaml's end of a stream without a final newline on the next line
+    at_end = mark is not None and mark.index >= len(text) and mark.column != 0 and not scanner
+    mark_line = 0 if mark is None else mark.line + at_end
+    if mark_line != 0:
+        line = mark_line + (1 if scanner else 0)
+    elif e.context_mark is not None and e.context_mark.line != 0:
+        line = e.context_mark.line
+    return (f"line {line}: " if line else "") + problem
+
+
+def _go_v(v: Any) -> str:
+    """fmt's %+#v of a decoded YAML scalar (for sigs.k8s.io/yaml's key error)."""
+    if v is None:
+        return "<nil>"
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, str):
+        from ._go import go_quote
+
+        return go_quote(v)
+    if isinstance(v, float):
+        return format_float(v, "g", -1)
+    if isinstance(v, int):
+        return str(v)
+    if isinstance(v, list):
+        return "[]interface {}{" + ", ".join(_go_v(x) for x in v) + "}"
+    return "map[interface {}]interface {}{...}"
+
+
 def _key_string(k: Any) -> str:
     """sigs.k8s.io/yaml's conversion of a YAML map key to a JSON object key."""
     if isinstance(k, bool):
@@ -259,6 +329,8 @@ def _key_string(k: Any) -> str:
         if k >= 1 << 63:
             raise _YamlError(f"unsupported map key of type: uint64, key: {k:#x}")
         return str(k)
+    if k is None:
+        raise _YamlError("unsupported map key of type: %!s(<nil>), key: <nil>")
     if isinstance(k, float):
         if math.isnan(k):
             return ".nan"
@@ -304,7 +376,7 @@ def _scalar_value(node: yaml.ScalarNode) -> Any:
         if want == "float" and kind == _INT:
             return float(value)
         if kind != want:
-            raise _YamlError(f"cannot decode !!{kind} `{node.value}` as a {short}")
+            raise _YamlError(f"yaml: cannot decode !!{kind} `{node.value}` as a {short}")
         return value
     return node.value
 
@@ -338,8 +410,8 @@ def _construct(node: yaml.Node, seen: dict[int, Any]) -> Any:
                         pairs.extend(m)
                 continue
             key = _construct(knode, seen)
-            if isinstance(key, list):
-                raise _YamlError("invalid map key")
+            if isinstance(key, list | _Pairs):
+                raise _YamlError(f"yaml: invalid map key: {_go_v(key)}")
             pairs.append((key, _construct(vnode, seen)))
         return pairs
     return None
@@ -349,7 +421,11 @@ def _jsonable(v: Any) -> Any:
     if isinstance(v, _Pairs):
         out: dict[str, Any] = {}
         for k, x in v:
-            out[_key_string(k)] = _jsonable(x)
+            try:
+                key = _key_string(k)
+            except _YamlError as e:
+                raise _YamlError(f"{e}, value: {_go_v(x)}") from None
+            out[key] = _jsonable(x)
         return out
     if isinstance(v, list):
         return [_jsonable(x) for x in v]
@@ -399,8 +475,7 @@ def fromYaml(text: str) -> dict[str, Any]:
         node = _first_document(text)
         obj = _jsonable(_construct(node, {})) if node is not None else None
     except yaml.MarkedYAMLError as e:
-        line = (e.problem_mark.line + 1) if e.problem_mark is not None else 0
-        m["Error"] = f"error converting YAML to JSON: yaml: line {line}: {e.problem}"
+        m["Error"] = f"error converting YAML to JSON: yaml: {_go_yaml_problem(e, text)}"
         return m
     except (yaml.YAMLError, _YamlError, ValueError) as e:
         m["Error"] = f"error converting YAML to JSON: {e}"

@@ -116,16 +116,21 @@ def minf(a: Any, *i: Any) -> float:
     return aa
 
 
+def _keep_sign(f: float, r: float) -> float:
+    # math.Floor/Ceil keep the sign of a zero result (ceil -0.5 is -0)
+    return math.copysign(0.0, f) if r == 0 else r
+
+
 @go(ANY, returns="float64")
 def floor(a: Any) -> float:
     f = to_float64(a)
-    return f if math.isinf(f) or math.isnan(f) else float(math.floor(f))
+    return f if math.isinf(f) or math.isnan(f) else _keep_sign(f, float(math.floor(f)))
 
 
 @go(ANY, returns="float64")
 def ceil(a: Any) -> float:
     f = to_float64(a)
-    return f if math.isinf(f) or math.isnan(f) else float(math.ceil(f))
+    return f if math.isinf(f) or math.isnan(f) else _keep_sign(f, float(math.ceil(f)))
 
 
 @go(ANY, "int", variadic="float64", returns="float64")

@@ -15,9 +15,22 @@ from .signature import go
 __all__ = ["FUNCS"]
 
 
+def _runes(s: str) -> str:
+    """What Go's regexp sees: an invalid byte is U+FFFD (one character either way, so match
+    positions index the original string too)."""
+    if s.isascii():
+        return s
+    return "".join("\ufffd" if "\udc80" <= c <= "\udcff" else c for c in s)
+
+
+def _group(m: Any, orig: str, idx: int | str) -> str:
+    start, end = m.span(idx)
+    return "" if start < 0 else orig[start:end]
+
+
 def _compile(pattern: str) -> Any:
     try:
-        return compile_user_regex(pattern)
+        return compile_user_regex(_runes(pattern))
     except RegexError as e:
         raise FuncError(str(e)) from None
 
@@ -25,7 +38,7 @@ def _compile(pattern: str) -> Any:
 def _must_compile(pattern: str) -> Any:
     """regexp.MustCompile: a bad pattern panics."""
     try:
-        return compile_user_regex(pattern)
+        return compile_user_regex(_runes(pattern))
     except RegexError as e:
         quoted = (
             f"`{pattern}`" if "`" not in pattern and pattern.isprintable() else go_quote(pattern)
@@ -39,8 +52,9 @@ def _all_matches(rx: Any, s: str, n: int) -> list[Any]:
         n = len(s) + 1
     out: list[Any] = []
     pos, prev_end = 0, -1
+    subject = _runes(s)
     while len(out) < n and pos <= len(s):
-        m = rx.search(s, pos)
+        m = rx.search(subject, pos)
         if m is None:
             break
         accept = True
@@ -56,7 +70,7 @@ def _all_matches(rx: Any, s: str, n: int) -> list[Any]:
     return out
 
 
-def _expand(template: str, m: Any, names: dict[str, int]) -> str:
+def _expand(template: str, m: Any, names: dict[str, int], orig: str) -> str:
     """Go's Regexp.Expand: $1, ${1}, $name, ${name}, $$; an unknown name is empty."""
     out: list[str] = []
     i = 0
@@ -91,10 +105,10 @@ def _expand(template: str, m: Any, names: dict[str, int]) -> str:
             end = j
         if name.isdigit() and name.isascii():
             idx = int(name)
-            if idx <= m.re.groups if hasattr(m, "re") else idx <= len(m.groups()):
-                out.append(m.group(idx) or "")
+            if idx <= len(m.groups()):
+                out.append(_group(m, orig, idx))
         elif name in names:
-            out.append(m.group(names[name]) or "")
+            out.append(_group(m, orig, names[name]))
         i = end
     return "".join(out)
 
@@ -104,8 +118,9 @@ def _replace_all(rx: Any, src: str, repl: Any) -> str:
     out: list[str] = []
     last_end = 0
     pos = 0
+    subject = _runes(src)
     while pos <= len(src):
-        m = rx.search(src, pos)
+        m = rx.search(subject, pos)
         if m is None:
             break
         out.append(src[last_end : m.start()])
@@ -147,23 +162,19 @@ def _split(rx: Any, s: str, n: int, pattern: str) -> list[str]:
 @go("string", "string", returns="bool")
 def regexMatch(regex: str, s: str) -> bool:
     try:
-        return _compile(regex).search(s) is not None
+        return _compile(regex).search(_runes(s)) is not None
     except FuncError:
         return False
 
 
 @go("string", "string", returns=("bool", "error"))
 def mustRegexMatch(regex: str, s: str) -> bool:
-    return _compile(regex).search(s) is not None
+    return _compile(regex).search(_runes(s)) is not None
 
 
 def _find_all(rx: Any, s: str, n: int) -> GoSlice:
     matches = _all_matches(rx, s, n)
-    return (
-        GoSlice([m.group(0) for m in matches], elem="string")
-        if matches
-        else GoSlice([], elem="string")
-    )
+    return GoSlice([s[m.start() : m.end()] for m in matches], elem="string")
 
 
 @go("string", "string", "int", returns="[]string")
@@ -178,21 +189,21 @@ def mustRegexFindAll(regex: str, s: str, n: int) -> GoSlice:
 
 @go("string", "string")
 def regexFind(regex: str, s: str) -> str:
-    m = _must_compile(regex).search(s)
-    return m.group(0) if m else ""
+    m = _must_compile(regex).search(_runes(s))
+    return s[m.start() : m.end()] if m else ""
 
 
 @go("string", "string", returns=("string", "error"))
 def mustRegexFind(regex: str, s: str) -> str:
-    m = _compile(regex).search(s)
-    return m.group(0) if m else ""
+    m = _compile(regex).search(_runes(s))
+    return s[m.start() : m.end()] if m else ""
 
 
 def _replace(rx: Any, s: str, repl: str, literal: bool) -> str:
     names = _names(rx)
     if literal:
         return _replace_all(rx, s, lambda m: repl)
-    return _replace_all(rx, s, lambda m: _expand(repl, m, names))
+    return _replace_all(rx, s, lambda m: _expand(repl, m, names, s))
 
 
 @go("string", "string", "string")

@@ -298,8 +298,8 @@ def camelcase(s: str) -> str:
             break
         buf.append(r0)
     if i >= len(runes):
-        if runes:
-            buf.append(r0) if not _is_connector(r0) or not buf else None
+        # xstrings writes the last rune again when the input is all connectors ("__" -> "___")
+        buf.append(r0)
         return "".join(buf)
     while i < len(runes):
         r1 = r0

@@ -329,11 +329,13 @@ class _Lexer:
             self.emit(ItemType.LEFT_PAREN)
             self.paren_depth += 1
         elif ch == ")":
-            self.emit(ItemType.RIGHT_PAREN)
+            # Go 1.20+ (ESO's Go): the error comes before the token, so the parser reports the
+            # lexer's text; Go 1.19 emitted the token first ("unexpected ")" in command")
             self.paren_depth -= 1
             if self.paren_depth < 0:
-                self.error(f"unexpected right paren {_rune_u(ch)}")
+                self.error("unexpected right paren")
                 return None
+            self.emit(ItemType.RIGHT_PAREN)
         elif ord(ch) < 0x80 and ch.isprintable():
             self.emit(ItemType.CHAR)
         else:

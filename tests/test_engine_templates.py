@@ -768,6 +768,7 @@ def test_an_update_names_the_secret_and_nothing_is_written(world) -> None:
     [
         "{{ fail .password }}",
         "{{ .encoded | b64dec | fail }}",
+        "{{ .password | b64enc | fail }}",
         '{{ .password | mustToDate "2006-01-02" }}',
         "{{ .password | mustFromJson }}",
     ],

@@ -224,10 +224,14 @@ def _entry(
 
 
 def derived_values(values: Iterable[bytes]) -> Iterator[bytes]:
-    """``values`` and what the commonest template step makes of them (base64 decoded, as
-    ``b64dec`` or a decoding strategy would): the texts a failed template may quote."""
+    """``values`` and what the commonest template steps make of them (base64 encoded or
+    decoded, as ``b64enc``/``b64dec`` or a decoding strategy would): texts a failed template
+    may quote. (Other derivations cannot all be foreseen: a template author who prints a
+    transformed secret through ``fail`` still shows it to whoever reads the status.)"""
     for value in values:
         yield value
+        yield base64.b64encode(value)
+        yield base64.urlsafe_b64encode(value)
         for altchars in (None, b"-_"):
             try:
                 yield base64.b64decode(value, altchars=altchars, validate=True)

@@ -443,6 +443,67 @@ def test_function_signatures_are_checked_as_go_does() -> None:
     )
 
 
+def test_a_constant_converts_to_a_named_type_a_value_does_not() -> None:
+    """Go's evalArg: a string constant becomes a sprig.HashAlgorithm (its kind is string); a
+    string value is not assignable to it (ESO case 12, ``htpasswd .u .p "sha"``)."""
+
+    class Sig:
+        params = ("string", "sprig.HashAlgorithm")
+        variadic = None
+
+    def hp(user: str, algorithm: str) -> str:
+        return f"{user}:{algorithm}"
+
+    hp.go_signature = Sig()  # type: ignore[attr-defined]
+    funcs = {"hp": hp}
+    assert out('{{ hp .u "sha" }}', {"u": "me"}, funcs=funcs) == "me:sha"
+    assert err("{{ hp .u .a }}", secret_data({"u": "me", "a": "sha"}), funcs=funcs, name="k") == (
+        'template: k:1:9: executing "k" at <.a>: '
+        "wrong type for value; expected sprig.HashAlgorithm; got string"
+    )
+    assert err('{{ "sha" | hp "me" }}', funcs=funcs, name="k") == (
+        # Go reports it at the last argument it evaluated
+        'template: k:1:14: executing "k" at <"me">: '
+        "wrong type for value; expected sprig.HashAlgorithm; got string"
+    )
+    # the constant must still fit the kind
+    assert err('{{ hp "me" 1 }}', funcs=funcs, name="k") == (
+        'template: k:1:11: executing "k" at <1>: expected string; found 1'
+    )
+
+
+def test_wrong_type_names_the_type_inside_an_interface() -> None:
+    """A value read from a map[string]interface{} is an interface: Go names its dynamic type."""
+
+    class Sig:
+        params = ("string",)
+        variadic = None
+
+    def upper(s: str) -> str:
+        return s.upper()
+
+    upper.go_signature = Sig()  # type: ignore[attr-defined]
+    data = {"n": 1.5, "l": [1], "m": {"a": 1}, "z": None}
+    for key, typ in (("n", "float64"), ("l", "[]interface {}"), ("m", "map[string]interface {}")):
+        assert err(f"{{{{ upper .{key} }}}}", data, funcs={"upper": upper}, name="k") == (
+            f'template: k:1:9: executing "k" at <.{key}>: '
+            f"wrong type for value; expected string; got {typ}"
+        )
+    # a nil interface has no dynamic type: Go names the interface
+    assert err("{{ upper .z }}", data, funcs={"upper": upper}, name="k") == (
+        'template: k:1:9: executing "k" at <.z>: wrong type for value; expected string; got interface {}'
+    )
+
+
+def test_a_limit_reached_in_a_function_is_not_a_function_error() -> None:
+    def big(n: int) -> str:
+        raise LimitError("template output exceeds the size limit of 5 bytes")
+
+    assert err("{{ big 6 }}", funcs={"big": big}, name="k") == (
+        'template: k:1:3: executing "k" at <big 6>: template output exceeds the size limit of 5 bytes'
+    )
+
+
 def test_short_circuit_and_or() -> None:
     calls: list[int] = []
 

@@ -6,7 +6,8 @@ from typing import Any
 
 import pytest
 
-from extsecrets.templates import FuncError, LimitError, Limits, parse, render
+from extsecrets.templates import DEFAULT_LIMITS, FuncError, LimitError, Limits, parse, render
+from extsecrets.templates.funcs import FUNCS
 from extsecrets.templates.limits import check_deadline, check_size, current_budget
 
 
@@ -30,6 +31,22 @@ def test_time_limit_stops_a_long_render() -> None:
         tmpl.execute(None, limits=Limits(timeout=0.05, max_output=1 << 30))
     assert "exceeded the time limit of 0.05s" in str(err.value)
     assert str(err.value).startswith("template: k:1:")
+
+
+def test_default_limits() -> None:
+    # 10 s: room for an RSA-4096 key (genPrivateKey "rsa") on a slow machine
+    assert Limits(timeout=10.0, max_output=1 << 20, max_depth=100) == DEFAULT_LIMITS
+
+
+def test_a_runaway_template_is_stopped_under_the_default_limits() -> None:
+    # a huge range that writes: stopped by the output limit long before the time limit
+    r = render('{{ range 1000000000 }}{{ "0123456789" | repeat 1000 }}{{ end }}', funcs=FUNCS)
+    assert r.error is not None
+    assert r.error.endswith("template output exceeds the size limit of 1048576 bytes")
+    # unbounded recursion: stopped by the depth limit
+    r = render('{{ define "r" }}{{ template "r" . }}{{ end }}{{ template "r" . }}', name="k")
+    assert r.error is not None
+    assert r.error.endswith("exceeded maximum template depth (100)")
 
 
 def test_output_limit_stops_a_large_render() -> None:
@@ -68,7 +85,7 @@ def test_functions_see_the_render_budget() -> None:
     assert seen[0].limits.max_output == 5
     r = render("{{ big 6 }}", funcs=funcs, limits=Limits(max_output=5), name="k")
     assert r.error == (
-        'template: k:1:3: executing "k" at <big 6>: error calling big: '
+        'template: k:1:3: executing "k" at <big 6>: '
         "template output exceeds the size limit of 5 bytes"
     )
     assert current_budget() is None  # outside a render

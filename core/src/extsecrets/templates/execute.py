@@ -40,7 +40,17 @@ from .nodes import (
     WithNode,
 )
 from .parse import Tree
-from .values import GoInt, GoMap, GoSlice, Uint8, go_type_name, is_int, signature_of, to_go_bytes
+from .values import (
+    NAMED_KINDS,
+    GoInt,
+    GoMap,
+    GoSlice,
+    Uint8,
+    go_type_name,
+    is_int,
+    signature_of,
+    to_go_bytes,
+)
 
 __all__ = ["MISSINGKEY_OPTIONS", "execute_tree"]
 
@@ -540,8 +550,12 @@ class _State:
         try:
             return fn(*argv)
         except LimitError as exc:
+            # a sandbox limit is the engine's verdict, not the function's error: no
+            # "error calling"; a limit the engine itself raised already carries its location
+            if exc.location:
+                raise
             self.at(node)
-            self.errorf(f"error calling {name}: {exc.detail}", LimitError)
+            self.errorf(exc.detail, LimitError)
         except FuncError as exc:
             self.at(node)
             self.errorf(f"error calling {name}: {exc.message}")
@@ -601,9 +615,10 @@ class _State:
         if typ == _ANY:
             return indirect_interface(value)
         if isinstance(value, Iface):
-            if value.value is not None and _assignable(value.value, typ):
-                return value.value
-            self.errorf(f"wrong type for value; expected {typ}; got interface {{}}")
+            # Go looks inside a non-nil interface and names the dynamic type it found there
+            if value.value is None:
+                self.errorf(f"wrong type for value; expected {typ}; got interface {{}}")
+            value = value.value
         if not _assignable(value, typ):
             self.errorf(f"wrong type for value; expected {typ}; got {go_type_name(value)}")
         return value
@@ -648,10 +663,8 @@ class _State:
             if isinstance(n, StringNode):
                 return n.text
             self.errorf(f"expected string; found {n}")
-        from .funcs.signature import NAMED_TYPES  # a constant converts to a named type's kind
-
-        if typ in NAMED_TYPES:
-            return self.eval_arg(dot, NAMED_TYPES[typ], n)
+        if typ in NAMED_KINDS:  # a constant converts to a named type as to its kind
+            return self.eval_arg(dot, NAMED_KINDS[typ], n)
         raise self.error(f"can't handle {n} for arg of type {typ}")
 
     def eval_empty_interface(self, dot: Any, n: Node) -> Any:

@@ -33,13 +33,15 @@ MIB = 1 << 20
 class Limits:
     """Bounds of one render.
 
-    ``timeout``: seconds of wall time for the whole render; ``max_output``: bytes of rendered
-    output (and of any single value a function builds); ``max_depth``: nesting of ``template``
-    calls (Go allows 100000; Python's stack allows far fewer, so a recursive template stops at
-    ours).
+    ``timeout``: seconds of wall time for the whole render. 10 s by default: a legitimate ESO
+    template can generate an RSA-4096 key (sprig's ``genPrivateKey "rsa"``), which takes up to a
+    few seconds on a slow, shared 2-core machine, while a runaway template (a huge ``range``)
+    is still stopped. ``max_output``: bytes of rendered output (and of any single value a
+    function builds); ``max_depth``: nesting of ``template`` calls (Go allows 100000; Python's
+    stack allows far fewer, so a recursive template stops at ours).
     """
 
-    timeout: float = 1.0
+    timeout: float = 10.0
     max_output: int = MIB
     max_depth: int = 100
 

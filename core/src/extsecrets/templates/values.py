@@ -26,9 +26,11 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping
 from decimal import ROUND_HALF_EVEN, Decimal, localcontext
+from types import MappingProxyType
 from typing import Any, ClassVar
 
 __all__ = [
+    "NAMED_KINDS",
     "GoInt",
     "GoMap",
     "GoSlice",
@@ -142,6 +144,19 @@ class GoMap(dict[str, Any]):
 def is_int(value: object) -> bool:
     """A Go integer (of any kind); Python's ``bool`` is not one."""
     return isinstance(value, int) and not isinstance(value, bool)
+
+
+# Named Go types that template functions declare as parameters, with their underlying kind. As in
+# Go's evalArg, a constant converts to them as to their kind (``htpasswd "u" "p" "sha"``); a value
+# of another type does not (a string in a variable is not a ``sprig.HashAlgorithm``).
+NAMED_KINDS: Mapping[str, str] = MappingProxyType(
+    {
+        "sprig.HashAlgorithm": "string",
+        "time.Duration": "int64",
+        "time.Month": "int",
+        "time.Weekday": "int",
+    }
+)
 
 
 # ---------------------------------------------------------------------------------------------

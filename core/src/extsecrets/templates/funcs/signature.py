@@ -14,6 +14,8 @@ from typing import Any, TypeVar
 
 import attrs
 
+from extsecrets.templates.values import NAMED_KINDS
+
 __all__ = ["NAMED_TYPES", "GoSignature", "go", "signature_of"]
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -24,15 +26,10 @@ LIST = "[]interface {}"
 MAP = "map[string]interface {}"
 
 
-# Named Go types in the signatures, with their underlying kind: a constant converts to them as to
-# their kind (``htpasswd "u" "p" "sha"``), a value of the unnamed type does not (a string held in
-# a variable is not a sprig.HashAlgorithm: "wrong type for value").
-NAMED_TYPES = {
-    "sprig.HashAlgorithm": "string",
-    "time.Duration": "int64",
-    "time.Month": "int",
-    "time.Weekday": "int",
-}
+# Named Go types in the signatures, with their underlying kind (the engine's table): a constant
+# converts to them as to their kind (``htpasswd "u" "p" "sha"``), a value of the unnamed type does
+# not (a string held in a variable is not a sprig.HashAlgorithm: "wrong type for value").
+NAMED_TYPES = NAMED_KINDS
 
 
 @attrs.frozen

@@ -964,3 +964,32 @@ def test_validate_refuses_a_template_that_does_not_parse(
         "template at key templateFrom[0].literal: template: templateFrom[0].literal:1: "
         "unexpected {{end}}",
     ]
+
+
+# --- extsecrets.templates for plugins (docs/plugin-authors.md) ------------------------------------
+
+
+def test_the_documented_plugin_template_example_works() -> None:
+    from extsecrets.errors import PermanentError
+    from extsecrets.model import AdmissionContext
+
+    doc = (Path(__file__).parent.parent / "docs" / "plugin-authors.md").read_text()
+    section = doc.split("## Templates in a plugin", 1)[1]
+    code = section.split("```python\n", 1)[1].split("```", 1)[0]
+    module: dict[str, Any] = {}
+    exec(compile(code, "plugin-authors.md", "exec"), module)
+    provider = module["WebhookProvider"]
+    url = "https://vault.example/{{ .remoteRef.key | urlquery }}?v={{ .remoteRef.version }}"
+    config = provider(url=url, body='{"key": {{ .remoteRef.key | quote }}}')
+    assert module["render_request"](config, "db/main", "3") == (
+        "https://vault.example/db%2Fmain?v=3",
+        b'{"key": "db/main"}',
+    )
+    context = AdmissionContext("SecretStore", "s", "ns", ("spec", "provider", "webhook"))
+    (problem,) = provider(url="{{ .remoteRef.key", body="").admission_problems(context)
+    assert problem.line("SecretStore ns/s") == (
+        "SecretStore ns/s: spec.provider.webhook.url: unable to parse template: template: "
+        "url:1: unclosed action"
+    )
+    with pytest.raises(PermanentError, match='map has no entry for key "nope"'):
+        module["render_request"](provider(url="{{ .nope }}"), "k", "")

@@ -993,3 +993,26 @@ def test_the_documented_plugin_template_example_works() -> None:
     )
     with pytest.raises(PermanentError, match='map has no entry for key "nope"'):
         module["render_request"](provider(url="{{ .nope }}"), "k", "")
+
+
+def test_an_external_secret_s_templates_share_one_time_budget(world, monkeypatch) -> None:
+    import extsecrets.sync.template
+
+    monkeypatch.setattr(extsecrets.sync.template, "ES_RENDER_BUDGET", -1.0)
+    values = {"a": "1"}
+    w = world(store(data=values), templated({"data": {"t": "{{ .a }}"}}, values))
+    assert sync_one(w).error == (
+        "could not apply template: could not execute template: unable to execute template at "
+        "key t: the templates of this ExternalSecret exceeded the time limit of -1s"
+    )
+
+
+def test_a_type_change_is_refused_as_the_api_server_refuses_it(world) -> None:
+    values = {"a": "1"}
+    w = world(store(data=values), templated({"data": {"t": "{{ .a }}"}}, values))
+    assert sync_one(w).ok
+    w.apply(templated({"type": "kubernetes.io/basic-auth", "data": {"t": "{{ .a }}"}}, values))
+    assert sync_one(w).error == (
+        'Secret "e" is invalid: type: Invalid value: "kubernetes.io/basic-auth": field is immutable'
+    )
+    assert w.secret("e").type == "Opaque"

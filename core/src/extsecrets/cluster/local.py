@@ -262,6 +262,11 @@ class LocalCluster:
                 "modified; please apply your changes to the latest version and try again"
             )
         _refuse_invalid_keys(secret)
+        if current.type != secret.type:
+            raise ClusterError(
+                f'Secret "{secret.name}" is invalid: type: Invalid value: "{secret.type}": '
+                "field is immutable"
+            )
         if current.immutable and current.data != secret.data:
             raise ClusterError(
                 f'Secret "{secret.name}" is invalid: data: Forbidden: field is immutable when '

@@ -18,6 +18,7 @@ from __future__ import annotations
 import base64
 import binascii
 import threading
+import time
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
 from typing import Any, Literal, TypeVar
 
@@ -36,7 +37,7 @@ from extsecrets.model.meta import (
 from extsecrets.model.template_rules import literal_name, parse_eso
 from extsecrets.sync.keys import check_kubernetes_keys, decode_value
 from extsecrets.sync.keys_and_values import KeysAndValuesError, parse_keys_and_values
-from extsecrets.templates import ParseError, TemplateError, secret_data
+from extsecrets.templates import DEFAULT_LIMITS, ParseError, TemplateError, secret_data
 from extsecrets.templates.values import from_go_bytes
 
 __all__ = [
@@ -49,6 +50,9 @@ __all__ = [
 
 T = TypeVar("T")
 _Target = Literal["data", "labels", "annotations"]
+#: seconds of rendering one ExternalSecret may use in all (each render has its own limit too):
+#: a template of many keys cannot hold a worker for many times the limit of one
+ES_RENDER_BUDGET = DEFAULT_LIMITS.timeout
 
 
 class TemplateFailure(ExtSecretsError):
@@ -122,6 +126,7 @@ class _Render:
     """One render of one ExternalSecret's template."""
 
     def __init__(self, data: Mapping[str, bytes]) -> None:
+        self.deadline = time.monotonic() + ES_RENDER_BUDGET
         self.root = secret_data(data)
         self.seen: list[bytes] = list(data.values())
         self.data: dict[str, bytes] = {}
@@ -138,6 +143,11 @@ class _Render:
             self.annotations[key] = value.decode("utf-8", "replace")
 
     def execute(self, name: str, text: str) -> bytes:
+        if time.monotonic() > self.deadline:
+            raise _Failed(
+                f"unable to execute template at key {name}: the templates of this "
+                f"ExternalSecret exceeded the time limit of {ES_RENDER_BUDGET:g}s"
+            )
         try:
             template = parse_eso(name, text)
         except ParseError as exc:

@@ -8,16 +8,20 @@ nothing), the operator's peak RSS (VmHWM), the AWS calls (the emulator's request
 writes (the API server's own ``apiserver_request_total``). Columns:
 
 - ``extsecrets``: ``extsecrets run``;
+- ``extsecrets-templated``: the same with a ``spec.target.template`` on every ExternalSecret
+  (bench/templates.py's typical one: a key with printf and b64enc, a templated label);
 - ``eso-model``: bench/eso_model_operator.py, stopped at ``--eso-timeout`` (it is slow);
 - ``floor``: no operator: a plain client makes the writes any operator must make for a first
   sync (finalizer, Secret, status), 16 at a time: what the API server here can take.
 
-Writes bench/results/w3.json.
+Writes bench/results/w3.json (``--merge``: replaces only the columns run, keeps the others).
 """
 
 from __future__ import annotations
 
 import argparse
+import base64
+import datetime as dt
 import json
 import os
 import shutil
@@ -40,6 +44,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from operator_kit import Kube, free_port, install_crds  # noqa: E402
 from run import start_emulator  # noqa: E402
+from templates import TYPICAL_DATA, TYPICAL_LABELS  # noqa: E402
 
 from extsecrets_aws_auth.emulator import EmulatorClient  # noqa: E402
 
@@ -57,8 +62,11 @@ def log(text: str) -> None:
 # --- the objects ------------------------------------------------------------------------------
 
 
-def make_namespace(kube: Kube, prefix: str, count: int, distinct: int) -> str:
-    """A namespace with static AWS keys, a SecretStore and ``count`` ExternalSecrets."""
+def make_namespace(
+    kube: Kube, prefix: str, count: int, distinct: int, templated: bool = False
+) -> str:
+    """A namespace with static AWS keys, a SecretStore and ``count`` ExternalSecrets (each with
+    the typical template when ``templated``)."""
     ns = kube.namespace(prefix)
     kube.core.create_namespaced_secret(
         ns,
@@ -87,6 +95,9 @@ def make_namespace(kube: Kube, prefix: str, count: int, distinct: int) -> str:
         }
     )
 
+    template = {"data": TYPICAL_DATA, "metadata": {"labels": TYPICAL_LABELS}}
+    target = {"target": {"template": template}} if templated else {}
+
     def create(n: int) -> None:
         kube.custom.create_namespaced_custom_object(
             GROUP,
@@ -100,6 +111,7 @@ def make_namespace(kube: Kube, prefix: str, count: int, distinct: int) -> str:
                 "spec": {
                     "secretStoreRef": {"name": "store"},
                     "data": [{"secretKey": "v", "remoteRef": {"key": f"w3/secret-{n % distinct}"}}],
+                    **target,
                 },
             },
             _preload_content=False,
@@ -199,7 +211,7 @@ def run_operator(
     timeout: float,
 ) -> dict[str, Any]:
     kubeconfig = str(work / "kubeconfig")
-    if column == "extsecrets":
+    if column.startswith("extsecrets"):
         argv = [sys.executable, "-m", "extsecrets", "run", "--kubeconfig", kubeconfig]
         argv += ["--namespace", ns, "--log-level", "warning", *OPERATOR_ARGS]
         argv += ["--metrics-addr", f"127.0.0.1:{free_port()}"]
@@ -207,6 +219,7 @@ def run_operator(
     else:
         argv = [sys.executable, str(HERE / "eso_model_operator.py"), kubeconfig, ns]
     watch = ReadyWatch(kube, ns)
+    load = " ".join(f"{x:.2f}" for x in os.getloadavg())  # the machine is shared: say how busy
     aws.clear_requests()
     writes_before = api_writes(kube)
     log(f"{column}: starting the operator on {ns}")
@@ -240,6 +253,8 @@ def run_operator(
     writes = api_writes(kube) - writes_before
     calls = Counter(f"{r['service']}:{r['operation']}" for r in aws.requests())
     result = {
+        "date": dt.date.today().isoformat(),
+        "loadavg_at_start": load,
         "ready": ready,
         "seconds": round(elapsed, 1),
         "all_ready": ready == count,
@@ -251,8 +266,23 @@ def run_operator(
         "api_writes": sum(writes.values()),
         "api_writes_by_request": dict(sorted(writes.items())),
     }
+    if column == "extsecrets-templated":
+        result["sample_secret_ok"] = templated_secret_ok(kube, ns)
     log(f"{column}: {json.dumps(result)}")
     return result
+
+
+def templated_secret_ok(kube: Kube, ns: str) -> bool:
+    """es-0's Secret holds what the typical template makes of its value (``value-0``): the
+    column measured templates, not a plain sync."""
+    secret = kube.core.read_namespaced_secret("es-0", ns)
+    data = secret.data or {}
+    labels = secret.metadata.labels or {}
+    return (
+        set(data) == {"v"}
+        and base64.b64decode(data["v"]) == base64.b64encode(b"user:value-0")
+        and labels.get("app") == "value-0"
+    )
 
 
 def floor(kube: Kube, ns: str, count: int, threads: int = 16) -> dict[str, Any]:
@@ -302,7 +332,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, default=900, help="extsecrets column")
     parser.add_argument("--eso-timeout", type=float, default=1200, help="ESO model column")
     parser.add_argument(
-        "--columns", default="extsecrets,eso-model,floor", help="comma-separated columns to run"
+        "--columns",
+        default="extsecrets,extsecrets-templated,eso-model,floor",
+        help="comma-separated columns to run",
+    )
+    parser.add_argument(
+        "--merge",
+        action="store_true",
+        help="keep the columns of the existing w3.json that this run does not measure",
     )
     parser.add_argument(
         "--kubeconfig", help="use this API server instead of starting tests/kube/apiserver.sh"
@@ -345,19 +382,26 @@ def main(argv: list[str] | None = None) -> int:
         )
         aws = EmulatorClient(emulator.url)
         results: dict[str, Any] = {"workload": "W3", "externalsecrets": count}
+        saved = Path(args.out) / "w3.json"
+        if args.merge and saved.exists():
+            before = json.loads(saved.read_text())
+            if before.get("externalsecrets") != count:
+                raise SystemExit(f"--merge: {saved} is of {before.get('externalsecrets')} ES")
+            results.update(before)
         for column in columns:
-            ns = make_namespace(kube, column, count, args.distinct)
+            templated = column == "extsecrets-templated"
+            ns = make_namespace(kube, column, count, args.distinct, templated)
             if column == "floor":
                 results[column] = floor(kube, ns, count)
                 continue
-            timeout = args.timeout if column == "extsecrets" else args.eso_timeout
+            timeout = args.timeout if column.startswith("extsecrets") else args.eso_timeout
             results[column] = run_operator(column, kube, aws, work, env, ns, count, timeout)
         out = Path(args.out)
         out.mkdir(parents=True, exist_ok=True)
         (out / "w3.json").write_text(json.dumps(results, indent=2) + "\n")
         print(json.dumps(results))
-        ours = results.get("extsecrets")
-        return 0 if ours is None or ours["all_ready"] else 1
+        ours = [results[c] for c in columns if c.startswith("extsecrets")]
+        return 0 if all(c["all_ready"] for c in ours) else 1
     finally:
         if not args.kubeconfig:
             subprocess.run(

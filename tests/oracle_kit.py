@@ -138,6 +138,7 @@ class GoOracle:
         self.timeout = timeout
         self._proc: subprocess.Popen[bytes] | None = None
         self._buffer = b""
+        self._corpus_answers: dict[str, Result] | None = None
 
     def __enter__(self) -> GoOracle:
         return self
@@ -241,6 +242,15 @@ class GoOracle:
             if len(batch) == 1:
                 return [Result(ok=False, error="timeout", stage="timeout")]
             return [self.render_many([r])[0] for r in batch]
+
+    def corpus_answers(self) -> dict[str, Result]:
+        """Go's answer to every corpus case by id, rendered once per oracle (one batch; the Go
+        side's RSA key generation makes it the slow part) and shared by the test modules."""
+        if self._corpus_answers is None:
+            cases = load_corpus()
+            results = self.render_many([c.request() for c in cases])
+            self._corpus_answers = dict(zip([c.id for c in cases], results, strict=True))
+        return self._corpus_answers
 
 
 # ---------------------------------------------------------------------------------------------

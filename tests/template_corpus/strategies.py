@@ -4,9 +4,10 @@
 actions with trim markers, pipelines, variables, ``if``/``else if``/``else``, ``range`` with
 ``break``/``continue`` and ``else``, ``with``, comments, ``printf`` verbs, sprig's string
 functions) and the secret values it runs on (``str`` or ``bytes`` values). Expressions are typed
-(string, int, bool, list) so that most templates render, and errors stay the ones that Go 1.19
-and Go 1.26 word alike: no range over an integer, no ``else with``, no comparison of mixed types,
-no random or time-dependent function.
+(string, int, bool, and lists of strings, of ints or of mixed JSON values) so that most
+templates render, and errors stay the ones that Go 1.19 and Go 1.26 word alike: no range over an
+integer, no ``else with``, no comparison of mixed types (a range's element has its list's
+element type), no random or time-dependent function.
 
     from template_corpus.strategies import templates
 
@@ -61,8 +62,8 @@ class _Scope:
         return sorted(v for v, k in self.vars.items() if k == kind)
 
 
-def _lit(draw: Draw) -> str:
-    text = draw(st.text(st.sampled_from(list('abc XY-_,:%é€\\"\n')), max_size=6))
+def _lit(draw: Draw, min_size: int = 0) -> str:
+    text = draw(st.text(st.sampled_from(list('abc XY-_,:%é€\\"\n')), min_size=min_size, max_size=6))
     if draw(st.booleans()) and "`" not in text:
         return "`" + text + "`"
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
@@ -100,25 +101,23 @@ def _string_expr(draw: Draw, scope: _Scope, depth: int) -> str:
     if kind == "unary":
         return f"({sub} | {draw(st.sampled_from(_UNARY))})"
     if kind == "binary":
-        fn = draw(
-            st.sampled_from(
-                [
-                    f"replace {_lit(draw)} {_lit(draw)}",
-                    f"trimPrefix {_lit(draw)}",
-                    f"trimSuffix {_lit(draw)}",
-                    f"trimAll {_lit(draw)}",
-                    f"trunc {draw(st.integers(-3, 5))}",
-                    f"abbrev {draw(st.integers(4, 8))}",
-                    f"repeat {draw(st.integers(0, 3))}",
-                    f"indent {draw(st.integers(0, 3))}",
-                    f"nindent {draw(st.integers(0, 2))}",
-                    f"cat {_lit(draw)}",
-                    f"wrap {draw(st.integers(1, 6))}",
-                    f"substr {draw(st.integers(0, 2))} {draw(st.integers(0, 5))}",
-                    f'plural {_lit(draw)} {_lit(draw)} | printf "%s"',
-                ]
-            )
-        )
+        # pick the function first, then draw only its arguments
+        fns: list[Callable[[], str]] = [
+            lambda: f"replace {_lit(draw)} {_lit(draw)}",
+            lambda: f"trimPrefix {_lit(draw)}",
+            lambda: f"trimSuffix {_lit(draw)}",
+            lambda: f"trimAll {_lit(draw)}",
+            lambda: f"trunc {draw(st.integers(-3, 5))}",
+            lambda: f"abbrev {draw(st.integers(4, 8))}",
+            lambda: f"repeat {draw(st.integers(0, 3))}",
+            lambda: f"indent {draw(st.integers(0, 3))}",
+            lambda: f"nindent {draw(st.integers(0, 2))}",
+            lambda: f"cat {_lit(draw)}",
+            lambda: f"wrap {draw(st.integers(1, 6))}",
+            lambda: f"substr {draw(st.integers(0, 2))} {draw(st.integers(0, 5))}",
+            lambda: "plural",
+        ]
+        fn = draw(st.sampled_from(fns))()
         if fn.startswith("plural"):
             return f"(plural {_lit(draw)} {_lit(draw)} {_int_expr(draw, scope, depth - 1)})"
         return f"({sub} | {fn})"
@@ -140,10 +139,18 @@ def _string_expr(draw: Draw, scope: _Scope, depth: int) -> str:
     return f"({_list_expr(draw, scope, depth - 1)} | toJson)"
 
 
+def _any_expr(draw: Draw, scope: _Scope) -> str:
+    """A variable of any kind, or dot: printed as it is."""
+    names = [*sorted(scope.vars), "."]
+    return str(draw(st.sampled_from(names)))
+
+
 def _int_expr(draw: Draw, scope: _Scope, depth: int) -> str:
     kind = draw(st.sampled_from(["lit", "len", "var"] if depth > 0 else ["lit", "var"]))
     if kind == "var" and scope.of("int"):
         return draw(st.sampled_from(scope.of("int")))
+    if kind == "var" and scope.dot == "int":
+        return "."
     if kind == "len":
         return f"(len {_string_expr(draw, scope, depth - 1)})"
     return str(draw(st.integers(-3, 12)))
@@ -155,7 +162,10 @@ def _bool_expr(draw: Draw, scope: _Scope, depth: int) -> str:
     kind = draw(
         st.sampled_from(["eqs", "eqi", "lt", "contains", "prefix", "empty", "not", "andor"])
     )
-    s1, s2 = _string_expr(draw, scope, depth - 1), _string_expr(draw, scope, depth - 1)
+    s1 = s2 = ""
+    if kind in ("eqs", "contains", "prefix", "empty"):
+        s1 = _string_expr(draw, scope, depth - 1)
+        s2 = "" if kind == "empty" else _string_expr(draw, scope, depth - 1)
     if kind == "eqs":
         return f"({draw(st.sampled_from(['eq', 'ne']))} {s1} {s2})"
     if kind in ("eqi", "lt"):
@@ -173,20 +183,35 @@ def _bool_expr(draw: Draw, scope: _Scope, depth: int) -> str:
     return f"({op} {_bool_expr(draw, scope, depth - 1)} {_bool_expr(draw, scope, depth - 1)})"
 
 
+# List variables by element kind: "list" (strings), "ilist" (ints), "alist" (mixed JSON values:
+# float64, string, bool, nil; never compared or passed to a typed parameter).
+_LIST_KINDS = {"list": "string", "ilist": "int", "alist": "any"}
+
+
 def _list_expr(draw: Draw, scope: _Scope, depth: int) -> str:
+    return _typed_list_expr(draw, scope, depth)[0]
+
+
+def _typed_list_expr(draw: Draw, scope: _Scope, depth: int) -> tuple[str, str]:
+    """A list expression and its variable kind (a key of _LIST_KINDS)."""
     kind = draw(st.sampled_from(["list", "split", "var", "until", "json"]))
-    if kind == "var" and scope.of("list"):
-        return draw(st.sampled_from(scope.of("list")))
+    if kind == "var":
+        names = [(v, k) for k in _LIST_KINDS for v in scope.of(k)]
+        if names:
+            name, vkind = draw(st.sampled_from(sorted(names)))
+            return name, vkind
     if kind == "split":
-        return f"(splitList {_lit(draw)} {_string_expr(draw, scope, max(depth - 1, 0))})"
+        # never the empty separator: Go 1.23 changed how it splits invalid UTF-8
+        sep = _lit(draw, min_size=1)
+        return f"(splitList {sep} {_string_expr(draw, scope, max(depth - 1, 0))})", "list"
     if kind == "until":
-        return f"(until {draw(st.integers(0, 4))})"
+        return f"(until {draw(st.integers(0, 4))})", "ilist"
     if kind == "json":
         doc = draw(st.sampled_from(['["a","b"]', "[]", '[1,"x",true,null]', "null", '[""]']))
-        return f"(`{doc}` | fromJson | default list)"
+        return f"(`{doc}` | fromJson | default list)", "alist"
     n = draw(st.integers(0, 3))
     items = " ".join(_string_expr(draw, scope, max(depth - 1, 0)) for _ in range(n))
-    return f"(list {items})".replace(" )", ")")
+    return f"(list {items})".replace(" )", ")"), "list"
 
 
 def _open(draw: Draw) -> str:
@@ -215,20 +240,20 @@ def _item(draw: Draw, scope: _Scope, depth: int, in_range: bool) -> str:
     if kind == "comment":
         return draw(st.sampled_from(["{{/* note */}}", "{{- /* trim */ -}}", "{{/*\n*/}}"]))
     if kind == "action":
-        expr = draw(
-            st.sampled_from(
-                [
-                    _string_expr(draw, scope, 2),
-                    _int_expr(draw, scope, 2),
-                    _bool_expr(draw, scope, 2),
-                    _list_expr(draw, scope, 1),
-                ]
-            )
-        )
-        return f"{o}{expr}{c}"
+        exprs: list[Callable[[], str]] = [
+            lambda: _string_expr(draw, scope, 2),
+            lambda: _int_expr(draw, scope, 2),
+            lambda: _bool_expr(draw, scope, 2),
+            lambda: _list_expr(draw, scope, 1),
+            lambda: _any_expr(draw, scope),
+        ]
+        return f"{o}{draw(st.sampled_from(exprs))()}{c}"
     if kind == "decl":
         vkind = draw(st.sampled_from(["string", "int", "list"]))
-        expr = {"string": _string_expr, "int": _int_expr, "list": _list_expr}[vkind](draw, scope, 2)
+        if vkind == "list":
+            expr, vkind = _typed_list_expr(draw, scope, 2)
+        else:
+            expr = {"string": _string_expr, "int": _int_expr}[vkind](draw, scope, 2)
         existing = scope.of(vkind)
         if existing and draw(st.booleans()):
             return f"{o}{draw(st.sampled_from(existing))} = {expr}{c}"
@@ -252,15 +277,17 @@ def _item(draw: Draw, scope: _Scope, depth: int, in_range: bool) -> str:
             out += f"{o}else{c}{_block(draw, scope.child(), depth - 1, in_range)}"
         return out + f"{o}end{c}"
     if kind == "range":
-        loop = scope.child(dot="string")
+        items, lkind = _typed_list_expr(draw, scope, 2)
+        elem = _LIST_KINDS[lkind]
+        loop = scope.child(dot=elem)
         shape = draw(st.sampled_from(["both", "elem", "none"]))
         head = ""
         if shape == "both":
             index = loop.new_var("int")
-            head = f"{index}, {loop.new_var('string')} := "
+            head = f"{index}, {loop.new_var(elem)} := "
         elif shape == "elem":
-            head = f"{loop.new_var('string')} := "
-        out = f"{o}range {head}{_list_expr(draw, scope, 2)}{c}{_block(draw, loop, depth - 1, True)}"
+            head = f"{loop.new_var(elem)} := "
+        out = f"{o}range {head}{items}{c}{_block(draw, loop, depth - 1, True)}"
         if draw(st.booleans()):
             out += f"{o}else{c}{_block(draw, scope.child(), depth - 1, in_range)}"
         return out + f"{o}end{c}"

@@ -510,6 +510,9 @@ class _State:
                 )
         elif num_in != len(params):
             self.errorf(f"wrong number of args for {name}: want {len(params)} got {num_in}")
+        results = getattr(sig, "results", None)
+        if results is not None and not _good_results(tuple(results)):
+            self.errorf(f"can't call method/function {go_quote(name)} with {len(results)} results")
 
         if builtin and name in ("and", "or"):
             v: Any = None
@@ -690,6 +693,11 @@ class _State:
 
 def _key_order(key: Any) -> Any:
     return to_go_bytes(key) if isinstance(key, str) else key
+
+
+def _good_results(results: tuple[str, ...]) -> bool:
+    """Go's goodFunc: one result, or two where the second is an error."""
+    return len(results) == 1 or (len(results) == 2 and results[1] == "error")
 
 
 def _can_be_nil(typ: str) -> bool:

@@ -596,7 +596,44 @@ class _Printer:
         else:
             self._print_list(list(v), verb, depth, type_string, elem_iface=False)
 
+    def handle_methods(self, value: Any, verb: str) -> bool:
+        """fmt's handleMethods: a value with a Go ``GoString`` (for %#v) or ``String`` method
+        (for %v %s %x %X %q) prints as that method's result (time.Duration, time.Time ...)."""
+        go_method = getattr(value, "go_method", None)
+        if not callable(go_method):
+            return False
+        if self.f.sharp_v:
+            method = go_method("GoString")
+            if method is None:
+                return False
+            self.fmt_s(method())
+            return True
+        if verb not in "vsxXq":
+            return False
+        method = go_method("String")
+        if method is None:
+            return False
+        text = method()
+        self.fmt_string(text, verb, text)
+        return True
+
+    def print_struct(self, value: Any, verb: str, depth: int) -> None:
+        """A Go struct: ``{f1 f2}``, ``{Name:f1 ...}`` (%+v), ``T{Name:f1, ...}`` (%#v)."""
+        f = self.f
+        if f.sharp_v:
+            self.buf.append(go_type_name(value))
+        self.buf.append("{")
+        for i, name in enumerate(value.go_fields):
+            if i > 0:
+                self.buf.append(", " if f.sharp_v else " ")
+            if f.plus_v or f.sharp_v:
+                self.buf.append(name + ":")
+            self._print_elem(value.go_field(name), verb, depth, False)
+        self.buf.append("}")
+
     def print_value(self, value: Any, verb: str, depth: int) -> None:
+        if self.handle_methods(value, verb):
+            return
         if isinstance(value, bool):
             self.fmt_bool(value, verb, value)
         elif isinstance(value, int):
@@ -625,8 +662,10 @@ class _Printer:
             )
         elif isinstance(value, dict):
             self._print_map(value, verb, depth)
+        elif getattr(value, "go_kind", None) == "struct" and hasattr(value, "go_fields"):
+            self.print_struct(value, verb, depth)
         else:
-            # Go structs and pointers of the function set print as their %v text
+            # other Go values of the function set print as their %v text
             text = str(value)
             if verb in "vs":
                 self.fmt_s(text)

@@ -75,9 +75,11 @@ def to_go_bytes(text: str) -> bytes:
 
 
 class GoInt(int):
-    """An integer of a Go kind other than ``int`` (``int64``, ``uint8`` ...)."""
+    """An integer of a Go kind other than ``int`` (``int64``, ``uint8`` ...), or of a named
+    integer type (``time.Duration``: ``go_type`` is the type, ``go_kind`` its kind)."""
 
     go_type: ClassVar[str] = "int"
+    go_kind: ClassVar[str] = ""  # the kind of a named type; "" when it is go_type
     unsigned: ClassVar[bool] = False
 
     def __repr__(self) -> str:
@@ -204,7 +206,7 @@ def go_kind(value: object) -> str:
     if isinstance(value, bool):
         return "bool"
     if isinstance(value, GoInt):
-        return value.go_type
+        return value.go_kind or value.go_type
     if isinstance(value, int):
         return "int"
     if isinstance(value, float):
@@ -384,6 +386,11 @@ def fmt_v(value: object, plus: bool = False, depth: int = 0) -> str:
     """fmt's ``%v`` (``%+v`` with plus) of a value; nil is ``<nil>`` as fmt prints it."""
     if value is None:
         return "<nil>"
+    go_method = getattr(value, "go_method", None)
+    if callable(go_method):  # a Go Stringer (time.Duration, time.Month ...) prints String()
+        method = go_method("String")
+        if method is not None:
+            return str(method())
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int):

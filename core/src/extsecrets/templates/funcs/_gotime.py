@@ -6,9 +6,10 @@
 from __future__ import annotations
 
 import time as _time
+from collections.abc import Callable
 from datetime import UTC as UTC_TZ
 from datetime import datetime, timedelta, timezone, tzinfo
-from typing import ClassVar
+from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
 from extsecrets.templates.values import GoInt, Int64
@@ -52,16 +53,28 @@ class TimeError(ValueError):
     """A Go time error; str() is its text."""
 
 
-class Location:
-    """A *time.Location: a name and the zone rules."""
+class Location(GoObject):
+    """A *time.Location: a name and the zone rules; prints (String) as its name."""
 
-    def __init__(self, name: str, tz: tzinfo) -> None:
+    go_type = "*time.Location"
+    go_kind = "ptr"
+    go_methods: ClassVar[dict[str, str]] = {"String": "String"}
+
+    def __init__(self, name: str, tz: tzinfo, shown: str | None = None) -> None:
         self.name = name
         self.tz = tz
+        self.shown = name if shown is None else shown
+
+    def String(self) -> str:
+        return self.shown
+
+    def __str__(self) -> str:
+        return self.shown
 
 
 UTC = Location("UTC", UTC_TZ)
-LOCAL = Location("Local", UTC_TZ)
+# Go names its Local zone "UTC" when the machine has no zone data (ESO's image)
+LOCAL = Location("Local", UTC_TZ, shown="UTC")
 
 
 def load_location(name: str) -> Location:
@@ -78,41 +91,139 @@ def load_location(name: str) -> Location:
         raise TimeError(f"unknown time zone {name}") from None
 
 
-class Duration(GoInt):
+class _NamedInt(GoInt):
+    """A named Go integer type with methods: the value is its integer (comparisons, arithmetic
+    and fmt's %d see the number), ``String`` is what fmt's %v and %s print."""
+
+    go_kind = "int"
+    go_methods: ClassVar[tuple[str, ...]] = ("String",)
+
+    def go_method(self, name: str) -> Callable[..., Any] | None:
+        method: Callable[..., Any] | None = getattr(self, name) if name in self.go_methods else None
+        return method
+
+    def String(self) -> str:
+        return str(self)
+
+
+_MIN_DURATION = -(1 << 63)
+_MAX_DURATION = (1 << 63) - 1
+
+
+def _quo(a: int, b: int) -> int:
+    """Go's integer division (truncates toward zero)."""
+    q = abs(a) // abs(b)
+    return q if (a < 0) == (b < 0) else -q
+
+
+def _rem(a: int, b: int) -> int:
+    """Go's % (the sign of the dividend)."""
+    return a - _quo(a, b) * b
+
+
+def _less_than_half(x: int, y: int) -> bool:
+    """time's lessThanHalf: x+x < y as uint64."""
+    m = (1 << 64) - 1
+    return ((x & m) + (x & m)) & m < (y & m)
+
+
+class Duration(_NamedInt):
     """time.Duration (int64 nanoseconds); prints like Go's Duration.String."""
 
     go_type = "time.Duration"
+    go_kind = "int64"
+    go_methods = (
+        "Abs",
+        "Hours",
+        "Microseconds",
+        "Milliseconds",
+        "Minutes",
+        "Nanoseconds",
+        "Round",
+        "Seconds",
+        "String",
+        "Truncate",
+    )
 
     def __str__(self) -> str:
         return duration_string(int(self))
 
+    def _split(self, unit: int) -> float:
+        d = int(self)
+        return float(_quo(d, unit)) + float(_rem(d, unit)) / unit
 
-class _Named(GoObject):
-    go_kind = "int"
+    def Hours(self) -> float:
+        return self._split(3600 * NS)
 
-    def __init__(self, n: int, names: list[str], offset: int) -> None:
-        self.n = n
-        self.name = names[n - offset] if 0 <= n - offset < len(names) else f"%!{self.go_type}({n})"
+    def Minutes(self) -> float:
+        return self._split(60 * NS)
 
-    def __str__(self) -> str:
-        return self.name
+    def Seconds(self) -> float:
+        return self._split(NS)
 
-    def __int__(self) -> int:
-        return self.n
+    def Milliseconds(self) -> Int64:
+        return Int64(_quo(int(self), 1_000_000))
+
+    def Microseconds(self) -> Int64:
+        return Int64(_quo(int(self), 1000))
+
+    def Nanoseconds(self) -> Int64:
+        return Int64(int(self))
+
+    def Truncate(self, m: int) -> Duration:
+        d = int(self)
+        return Duration(d if m <= 0 else d - _rem(d, m))
+
+    def Round(self, m: int) -> Duration:
+        d = int(self)
+        if m <= 0:
+            return Duration(d)
+        r = _rem(d, m)
+        if d < 0:
+            r = -r
+            if _less_than_half(r, m):
+                return Duration(d + r)
+            d1 = d - m + r
+            return Duration(d1 if d1 >= _MIN_DURATION else _MIN_DURATION)
+        if _less_than_half(r, m):
+            return Duration(d - r)
+        d1 = d + m - r
+        return Duration(d1 if d1 <= _MAX_DURATION else _MAX_DURATION)
+
+    def Abs(self) -> Duration:
+        d = int(self)
+        if d >= 0:
+            return Duration(d)
+        return Duration(_MAX_DURATION if d == _MIN_DURATION else -d)
 
 
-class Month(_Named):
+class Month(_NamedInt):
     go_type = "time.Month"
 
-    def __init__(self, n: int) -> None:
-        super().__init__(n, _LONG_MONTHS, 1)
+    def __str__(self) -> str:
+        n = int(self)
+        return _LONG_MONTHS[n - 1] if 1 <= n <= 12 else f"%!Month({n})"
 
 
-class Weekday(_Named):
+class Weekday(_NamedInt):
     go_type = "time.Weekday"
 
-    def __init__(self, n: int) -> None:
-        super().__init__(n, _LONG_DAYS, 0)
+    def __str__(self) -> str:
+        n = int(self)
+        return _LONG_DAYS[n] if 0 <= n <= 6 else f"%!Weekday({n})"
+
+
+for _cls, _names in (
+    (Duration, {"Hours": "float64", "Minutes": "float64", "Seconds": "float64"}),
+    (Duration, {"Milliseconds": "int64", "Microseconds": "int64", "Nanoseconds": "int64"}),
+    (Duration, {"String": "string", "Abs": "time.Duration"}),
+    (Month, {"String": "string"}),
+    (Weekday, {"String": "string"}),
+):
+    for _name, _result in _names.items():
+        go(returns=_result)(getattr(_cls, _name))
+for _name in ("Round", "Truncate"):
+    go("time.Duration", returns="time.Duration")(getattr(Duration, _name))
 
 
 def _civil(days: int) -> tuple[int, int, int]:
@@ -172,6 +283,12 @@ class GoTime(GoObject):
             "Add",
             "Sub",
             "AddDate",
+            "Compare",
+            "Truncate",
+            "Round",
+            "IsDST",
+            "Location",
+            "GoString",
         )
     }
 
@@ -312,6 +429,54 @@ class GoTime(GoObject):
         _, off = self.zone()
         return GoTime(local - off, self.nsec, self.loc)
 
+    def Compare(self, o: GoTime) -> int:
+        a, b = (self.sec, self.nsec), (o.sec, o.nsec)
+        return -1 if a < b else (1 if a > b else 0)
+
+    def _since_zero(self, d: int) -> int:
+        """The remainder of the time since year 1 divided by d (time's div; d > 0)."""
+        return ((self.sec - ZERO_SEC) * NS + self.nsec) % d
+
+    def Truncate(self, d: int) -> GoTime:
+        t = GoTime(self.sec, self.nsec, self.loc)  # without the monotonic reading
+        return t if d <= 0 else t.Add(-self._since_zero(d))
+
+    def Round(self, d: int) -> GoTime:
+        t = GoTime(self.sec, self.nsec, self.loc)
+        if d <= 0:
+            return t
+        r = self._since_zero(d)
+        return t.Add(-r) if _less_than_half(r, d) else t.Add(d - r)
+
+    def IsDST(self) -> bool:
+        if not isinstance(self.loc.tz, ZoneInfo):
+            return False
+        try:
+            dst = (_EPOCH + timedelta(seconds=self.sec)).astimezone(self.loc.tz).dst()
+        except (OverflowError, ValueError):
+            return False
+        return bool(dst)
+
+    def Location(self) -> Location:
+        return self.loc
+
+    def GoString(self) -> str:
+        y, m, d, hh, mm, ss, _, _ = self.fields()
+        month = f"time.{_LONG_MONTHS[m - 1]}" if 1 <= m <= 12 else str(m)
+        if self.loc is UTC:
+            loc = "time.UTC"
+        elif self.loc is LOCAL:
+            loc = "time.Local"
+        else:
+            from ._go import go_quote
+
+            loc = f"time.Location({go_quote(self.loc.name)})"
+        return f"time.Date({y}, {month}, {d}, {hh}, {mm}, {ss}, {self.nsec}, {loc})"
+
+    def go_method(self, name: str) -> Callable[..., Any] | None:
+        several = _SEVERAL.get(name)
+        return several if several is not None else super().go_method(name)
+
 
 ZERO_SEC = _days(1, 1, 1) * 86400
 _T = "time.Time"
@@ -340,8 +505,35 @@ for _n, _p, _r in (
     ("Add", ("time.Duration",), _T),
     ("Sub", (_T,), "time.Duration"),
     ("AddDate", ("int", "int", "int"), _T),
+    ("Compare", (_T,), "int"),
+    ("Truncate", ("time.Duration",), _T),
+    ("Round", ("time.Duration",), _T),
+    ("IsDST", (), "bool"),
+    ("Location", (), "*time.Location"),
+    ("GoString", (), "string"),
 ):
     go(*_p, returns=_r)(getattr(GoTime, _n))
+go(returns="string")(Location.String)
+
+# Methods with several results: Go's template engine refuses to call them ("can't call
+# method/function "Zone" with 2 results"); they exist so that the error is Go's.
+_SEVERAL_RESULTS = {
+    "Clock": ("int", "int", "int"),
+    "Date": ("int", "time.Month", "int"),
+    "ISOWeek": ("int", "int"),
+    "Zone": ("string", "int"),
+    "ZoneBounds": (_T, _T),
+}
+
+
+def _several(results: tuple[str, ...]) -> Callable[..., Any]:
+    def method() -> None:  # pragma: no cover - the engine refuses the call first
+        raise AssertionError("a method with several results cannot be called from a template")
+
+    return go(returns=results)(method)
+
+
+_SEVERAL = {name: _several(results) for name, results in _SEVERAL_RESULTS.items()}
 
 
 def now() -> GoTime:

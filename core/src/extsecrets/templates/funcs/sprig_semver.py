@@ -182,7 +182,7 @@ class Version(GoObject):
         return self.compare(o) == 0
 
     def _next(self, major: int, minor: int, patch: int) -> Version:
-        v = Version(major, minor, patch, "", "", "")
+        v = VersionValue(major, minor, patch, "", "", "")
         v.orig = ("v" if self.orig.startswith("v") else "") + str(v)
         return v
 
@@ -196,6 +196,29 @@ class Version(GoObject):
 
     def IncMajor(self) -> Version:
         return self._next(self.major + 1, 0, 0)
+
+
+class VersionValue(Version):
+    """A semver.Version (not a pointer), as IncPatch/IncMinor/IncMajor return it: a template
+    reaches only its value-receiver methods (``Original`` and the comparisons have pointer
+    receivers, which need an addressable value)."""
+
+    go_type = "semver.Version"
+    go_kind = "struct"
+    go_methods: ClassVar[dict[str, str]] = {
+        name: name
+        for name in (
+            "String",
+            "Major",
+            "Minor",
+            "Patch",
+            "Prerelease",
+            "Metadata",
+            "IncPatch",
+            "IncMinor",
+            "IncMajor",
+        )
+    }
 
 
 _VERSION_SIG = "*semver.Version"

@@ -7,13 +7,15 @@ error text), a property for random or time-dependent output, the expected answer
 for ESO-only functions and for the cases where the Go ESO ships (1.26) or ESO's sprig libraries
 answer differently from Debian's (go126 / deps: there the engine follows ESO, not the oracle).
 
-This file is named so that pytest does not collect it by default; run it explicitly:
-    pytest tests/templates_oracle_harness.py
+The oracle is built on first use (tests/go_oracle/build.sh: Debian packages, a Go build, cached
+outside the clone). Generated templates run derandomized (the same ones every run); set
+EXTSECRETS_ORACLE_EXAMPLES=<n> for more, EXTSECRETS_ORACLE_RANDOM=1 for new ones.
 """
 
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 from typing import Any
 
@@ -102,8 +104,7 @@ def describe(case: CorpusCase, go: Result | None, ours: Outcome, why: str) -> st
 
 @pytest.fixture(scope="module")
 def go_answers(go_oracle: GoOracle) -> dict[str, Result]:
-    results = go_oracle.render_many([c.request() for c in CORPUS])
-    return dict(zip([c.id for c in CORPUS], results, strict=True))
+    return go_oracle.corpus_answers()
 
 
 def check_case(case: CorpusCase, go: Result, ours: Outcome) -> str | None:
@@ -123,8 +124,11 @@ def check_case(case: CorpusCase, go: Result, ours: Outcome) -> str | None:
         go_parses = go.stage != "parse"
         ours_parses = ours.error is None or not ours.error.startswith(f"template: {case.name}:1: ")
         return None if go_parses == ours_parses else "parses differently"
-    # expect: ESO's answer (ESO-only functions, Go 1.26, ESO's library versions)
+    # expect: ESO's answer (ESO-only functions, Go 1.26, ESO's library versions) or ours where we
+    # differ on purpose; a case that Go does not judge must state it
     expected = case.expected_output()
+    if expected is None and not {"error", "error_contains"} & set(case.expect):
+        return "the case states no expected answer"
     if expected is not None and ours.output != expected:
         return f"expected output {expected!r}"
     if "error" in case.expect and ours.error != case.expect["error"]:
@@ -144,7 +148,21 @@ def test_corpus_case(case: CorpusCase, go_answers: dict[str, Result]) -> None:
     assert why is None, describe(case, go, ours, why or "")
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# Generated templates: a fixed, derandomized run by default, so CI sees the same templates every
+# time; EXTSECRETS_ORACLE_EXAMPLES=<n> runs more, EXTSECRETS_ORACLE_RANDOM=1 draws new ones (and
+# keeps failures in Hypothesis' example database for the next run).
+GENERATED_EXAMPLES = int(os.environ.get("EXTSECRETS_ORACLE_EXAMPLES", "300"))
+GENERATED_RANDOM = os.environ.get("EXTSECRETS_ORACLE_RANDOM", "") not in ("", "0")
+_generated = settings(
+    max_examples=GENERATED_EXAMPLES,
+    deadline=None,
+    derandomize=not GENERATED_RANDOM,
+    suppress_health_check=[HealthCheck.too_slow],
+    **({} if GENERATED_RANDOM else {"database": None}),
+)
+
+
+@_generated
 @given(templates())
 def test_generated_templates_match_go(
     go_oracle: GoOracle, case: tuple[str, dict[str, str | bytes]]

@@ -266,6 +266,7 @@ _PROBLEMS = [
     ("found character", "found character that cannot start any token"),
     ("found unexpected end of stream", "found unexpected end of stream"),
     ("could not find expected ':'", "could not find expected ':'"),
+    ("found unknown escape character", "found unknown escape character"),
 ]
 
 
@@ -286,7 +287,8 @@ def _go_yaml_problem(e: yaml.MarkedYAMLError, text: str) -> str:
                 else "did not find expected '-' indicator"
             )
         elif problem.startswith("found undefined alias"):
-            problem = f"unknown anchor {problem.split(' ', 3)[-1]} referenced"
+            # go-yaml's decoder finds this one, and names no line
+            return f"unknown anchor {problem.split(' ', 3)[-1]} referenced"
     line = 0
     mark = e.problem_mark
     scanner = isinstance(e, yaml.scanner.ScannerError)

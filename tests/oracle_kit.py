@@ -12,12 +12,13 @@ its bytes with UTF-8 and ``surrogateescape``; ``bytes`` are sent as they are.
 from __future__ import annotations
 
 import base64
+import functools
 import json
 import os
 import selectors
 import subprocess
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -138,7 +139,7 @@ class GoOracle:
         self.timeout = timeout
         self._proc: subprocess.Popen[bytes] | None = None
         self._buffer = b""
-        self._corpus_answers: dict[str, Result] | None = None
+        self._corpus_answers: dict[str, Result] = {}
 
     def __enter__(self) -> GoOracle:
         return self
@@ -243,14 +244,16 @@ class GoOracle:
                 return [Result(ok=False, error="timeout", stage="timeout")]
             return [self.render_many([r])[0] for r in batch]
 
-    def corpus_answers(self) -> dict[str, Result]:
-        """Go's answer to every corpus case by id, rendered once per oracle (one batch; the Go
-        side's RSA key generation makes it the slow part) and shared by the test modules."""
-        if self._corpus_answers is None:
-            cases = load_corpus()
-            results = self.render_many([c.request() for c in cases])
-            self._corpus_answers = dict(zip([c.id for c in cases], results, strict=True))
-        return self._corpus_answers
+    def corpus_answers(self, only: Callable[[CorpusCase], bool] | None = None) -> dict[str, Result]:
+        """Go's answer to the corpus cases by id (those ``only`` selects, or all), each rendered
+        once per oracle and shared by the test modules; the missing ones in one batch. Go's key
+        generation (the property cases) is the slow part of the corpus."""
+        cases = [c for c in load_corpus() if only is None or only(c)]
+        missing = [c for c in cases if c.id not in self._corpus_answers]
+        if missing:
+            results = self.render_many([c.request() for c in missing])
+            self._corpus_answers.update(zip([c.id for c in missing], results, strict=True))
+        return {c.id: self._corpus_answers[c.id] for c in cases}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -369,13 +372,16 @@ def _case_from_yaml(raw: Mapping[str, Any], file: str) -> CorpusCase:
     )
 
 
+@functools.cache
 def load_corpus(directory: Path = CORPUS_DIR) -> list[CorpusCase]:
-    """Every case of every ``*.yaml`` file of the corpus, file by file; ids are unique."""
+    """Every case of every ``*.yaml`` file of the corpus, file by file; ids are unique. Read
+    once per process (with libyaml when PyYAML has it: the corpus is large)."""
     import yaml
 
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     cases: list[CorpusCase] = []
     for path in sorted(directory.glob("*.yaml")):
-        for raw in yaml.safe_load(path.read_text(encoding="utf-8")) or []:
+        for raw in yaml.load(path.read_text(encoding="utf-8"), Loader=loader) or []:
             cases.append(_case_from_yaml(raw, path.name))
     seen: set[str] = set()
     for case in cases:

@@ -44,9 +44,11 @@ demo: $(DEMO_STAMP)
 	@$(BIN)/python examples/run_demo.py $(DEMO_ARGS)
 
 ## bench: AWS calls, time and writes, extsecrets next to a model of ESO (bench/README.md);
-## W3 first (it starts its own API server), then W1, W2, W4, W5 and the table of all
+## W3 first (it starts its own API server), then template rendering, then W1, W2, W4, W5, W6
+## and the table of all
 bench: $(STAMP)
 	$(BIN)/python bench/operator_w3.py $(W3_ARGS)
+	$(BIN)/python bench/templates.py $(TEMPLATES_ARGS)
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 ## quick: the suite without the tests that need the real kube-apiserver (fast to iterate)

@@ -233,6 +233,7 @@ def run_operator(
     try:
         ready = watch.until(count, started + timeout)
         elapsed = time.monotonic() - started
+        load_end = " ".join(f"{x:.2f}" for x in os.getloadavg())
         status = Path(f"/proc/{operator.pid}/status").read_text()
         # utime and stime, in clock ticks (fields 14 and 15 of /proc/PID/stat)
         ticks = Path(f"/proc/{operator.pid}/stat").read_text().rsplit(")", 1)[1].split()[11:13]
@@ -255,6 +256,7 @@ def run_operator(
     result = {
         "date": dt.date.today().isoformat(),
         "loadavg_at_start": load,
+        "loadavg_when_all_ready": load_end,
         "ready": ready,
         "seconds": round(elapsed, 1),
         "all_ready": ready == count,

@@ -341,7 +341,25 @@ def w3_rows(w3: dict[str, Any]) -> list[str]:
             f"| | floor: the same first-sync writes by a plain client, no operator, seconds"
             f" | {floor['seconds']} | | | |"
         )
+    templated = w3.get("extsecrets-templated")
+    if templated:  # bench/templates.py's typical template on every ExternalSecret
+        label = f"W3 with a template on each of the {count} ES (printf, b64enc, a label)"
+        for i, (measure, key) in enumerate(
+            [
+                ("seconds to all Ready", "seconds"),
+                ("peak RSS of the operator, MiB", "peak_rss_mib"),
+                ("operator CPU seconds", "operator_cpu_seconds"),
+            ]
+        ):
+            value = seconds(templated) if key == "seconds" else templated.get(key)
+            out.append(f"| {label if i == 0 else ''} | {measure} | {value} | | | |")
     return out
+
+
+def templates_table(out: Path) -> str:
+    """bench/templates.py's tables (``out/templates.md``), or nothing."""
+    saved = out / "templates.md"
+    return "\n## Templates (bench/templates.py)\n\n" + saved.read_text() if saved.exists() else ""
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -370,6 +388,7 @@ def main(argv: list[str] | None = None) -> int:
         w3_file = out / "w3.json"
         w3 = json.loads(w3_file.read_text()) if w3_file.exists() else None
         table = markdown(saved["results"], saved["meta"], w3) + steady.table(out)
+        table += templates_table(out)
         (out / "results.md").write_text(table)
         print(table)
         return 0
@@ -410,7 +429,9 @@ def main(argv: list[str] | None = None) -> int:
         (out / "results.json").write_text(json.dumps({"meta": meta, "results": results}, indent=2))
         w3_file = out / "w3.json"
         w3 = json.loads(w3_file.read_text()) if w3_file.exists() and not args.smoke else None
-        table = markdown(results, meta, w3) + ("" if args.smoke else steady.table(out))
+        table = markdown(results, meta, w3)
+        if not args.smoke:
+            table += steady.table(out) + templates_table(out)
         (out / "results.md").write_text(table)
         return table
 

@@ -639,7 +639,7 @@ def main(argv: list[str] | None = None) -> int:
         "--distinct", default="1000,5000", help="distinct template texts, comma separated"
     )
     parser.add_argument("--sync-es", type=int, default=1000, help="ExternalSecrets of `sync`")
-    parser.add_argument("--sync-repeats", type=int, default=3)
+    parser.add_argument("--sync-repeats", type=int, default=5)
     args = parser.parse_args(argv)
     if args.smoke:
         args.cold, args.warm, args.distinct, args.sync_es, args.sync_repeats = 2, 2, "10", 10, 1

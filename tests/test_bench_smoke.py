@@ -12,6 +12,7 @@ import pytest
 
 BENCH = Path(__file__).parent.parent / "bench" / "run.py"
 W3 = BENCH.parent / "operator_w3.py"
+TEMPLATES = BENCH.parent / "templates.py"
 
 
 def test_bench_smoke(tmp_path: Path) -> None:
@@ -37,9 +38,57 @@ def test_bench_smoke(tmp_path: Path) -> None:
     assert "| W1: 10 ES x 3 SecretsManager refs" in (tmp_path / "results.md").read_text()
 
 
+def test_templates_bench_smoke(tmp_path: Path) -> None:
+    """bench/templates.py at tiny sizes: every case renders through the sync's template code
+    what its template writes, parses are counted, the cache passes and the sync run."""
+    result = subprocess.run(
+        [sys.executable, str(TEMPLATES), "--smoke", "--out", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    data = json.loads((tmp_path / "templates.json").read_text())
+    cases = {c["case"]: c for c in data["cases"]}
+    # renders per ExternalSecret: one per data key, label, annotation and templateFrom item
+    assert {name: c["renders_per_es"] for name, c in cases.items()} == {
+        "typical": 2,
+        "ecr-dockerconfigjson": 2,
+        "dockerconfigjson-tojson": 1,
+        "config-range": 1,
+        "labels-annotations": 5,
+        "templatefrom-configmap": 2,
+        "pkcs12": 2,
+        "pem-filter": 2,
+    }
+    for case in cases.values():
+        # cold: every template parsed; warm: none (the cache answers by text)
+        assert (case["parses_cold"], case["parses_warm"]) == (case["renders_per_es"], 0)
+        assert (case["hit_rate_cold"], case["hit_rate_warm"]) == (0.0, 1.0)
+    assert cases["typical"]["labels"] == 1
+    assert cases["labels-annotations"]["labels"] == 2
+    assert cases["labels-annotations"]["annotations"] == 2
+    assert cases["ecr-dockerconfigjson"]["annotations"] == 1
+    assert cases["pkcs12"]["output_keys"] == ["tls.crt", "tls.key"]
+    assert cases["templatefrom-configmap"]["output_keys"] == [
+        "DB_PASSWORD",
+        "DB_URL",
+        "DB_USER",
+        "datasources.yaml",
+    ]
+    # the ConfigMap is read once however often the ExternalSecret renders
+    assert cases["templatefrom-configmap"]["configmap_reads"] == 1
+    (cache,) = data["cache"]
+    assert [(p["renders"], p["parses"]) for p in cache["passes"]] == [(10, 10), (10, 0), (10, 0)]
+    assert data["cache_memory"]["entries"] == 10
+    assert data["sync"]["externalsecrets"] == 10
+    assert data["sync"]["sample_secret_ok"] is True
+    assert "| labels-annotations:" in (tmp_path / "templates.md").read_text()
+
+
 @pytest.mark.kube
 def test_w3_smoke(kube_server: str, tmp_path: Path) -> None:
-    """W3 at 20 ExternalSecrets on the session's API server: all three columns run."""
+    """W3 at 20 ExternalSecrets on the session's API server: all four columns run."""
     result = subprocess.run(
         [
             *(sys.executable, str(W3), "--externalsecrets", "20", "--distinct", "5"),
@@ -51,11 +100,15 @@ def test_w3_smoke(kube_server: str, tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr[-3000:]
     w3 = json.loads((tmp_path / "w3.json").read_text())
-    ours, model = w3["extsecrets"], w3["eso-model"]
+    ours, model, templated = w3["extsecrets"], w3["eso-model"], w3["extsecrets-templated"]
     assert ours["all_ready"]
     assert model["all_ready"]
+    assert templated["all_ready"]
+    # the templated column's Secrets hold what the template made (checked on es-0's)
+    assert templated["sample_secret_ok"] is True
+    assert "sample_secret_ok" not in ours
     # counted where the requests arrived: the API server's metrics, the AWS emulator's log
-    for column in (ours, model):
+    for column in (ours, model, templated):
         assert column["api_writes_by_request"]["POST secrets"] == 20
         assert column["api_writes_by_request"]["PATCH externalsecrets"] == 20  # finalizers
     assert "secretsmanager:GetSecretValue" not in ours["aws_by_operation"]

@@ -35,6 +35,15 @@ _SAFE_TEXT = st.text(_TEXT_ALPHABET, max_size=12).filter(
 _VALUE = st.one_of(
     st.text(_TEXT_ALPHABET, max_size=10),
     st.sampled_from(["", "MTIzNA==", "aGVsbG8=", '{"k": "v", "n": 1}', "[1, 2, 3]", "a,b,,c"]),
+    st.sampled_from(
+        [
+            '{"a": {"b": [1, 2.5, "x", null]}, "n": 1e21, "f": 0.1, "t": true, "e": "", "k": "<&>"}',
+            '{"k": {"k": {"k": "deep"}}, "n": -0, "big": 12345678, "u": "\\u00e9\\ud83d\\ude00"}',
+            '"just a string"',
+            "3.0",
+            "{",
+        ]
+    ),
     # no backspace or form feed: Go 1.22 changed how encoding/json escapes them (toJson)
     st.binary(max_size=6).map(lambda b: b.replace(b"\x08", b"\x07").replace(b"\x0c", b"\x0b")),
 )
@@ -154,6 +163,34 @@ def _any_expr(draw: Draw, scope: _Scope) -> str:
     return str(draw(st.sampled_from(names)))
 
 
+_JSON_DOCS = ['{"k": "v", "n": 1, "l": [1, "a", true]}', "[]", "{}", "null", '{"n": 1e-7}']
+
+
+def _json_expr(draw: Draw, scope: _Scope) -> str:
+    """A value decoded by fromJson (maps, float64 numbers, nil, or an error), used as Go uses
+    it: printed, re-encoded, indexed, iterated."""
+    if draw(st.booleans()):
+        src = _field(draw, scope)
+    else:
+        src = "`" + draw(st.sampled_from(_JSON_DOCS)) + "`"
+    doc = f"({src} | fromJson)"
+    forms = [
+        doc,
+        f"({doc} | toJson)",
+        f"({doc} | toPrettyJson)",
+        f"({doc} | kindOf)",
+        f"{doc}.k",
+        f"{doc}.a.b",
+        f'(index ({doc} | default dict) "n")',
+        f'(get ({doc} | default dict) "k")',
+        f'(hasKey ({doc} | default dict) "k")',
+        f'(keys ({doc} | default dict) | sortAlpha | join ",")',
+        f'(printf "%v|%.3g|%T" {doc} {doc} {doc})',
+        f"(len ({doc} | default list))",
+    ]
+    return str(draw(st.sampled_from(forms)))
+
+
 def _int_expr(draw: Draw, scope: _Scope, depth: int) -> str:
     kind = draw(st.sampled_from(["lit", "len", "var"] if depth > 0 else ["lit", "var"]))
     if kind == "var" and scope.of("int"):
@@ -255,6 +292,7 @@ def _item(draw: Draw, scope: _Scope, depth: int, in_range: bool) -> str:
             lambda: _bool_expr(draw, scope, 2),
             lambda: _list_expr(draw, scope, 1),
             lambda: _any_expr(draw, scope),
+            lambda: _json_expr(draw, scope),
         ]
         return f"{o}{draw(st.sampled_from(exprs))()}{c}"
     if kind == "decl":

@@ -53,6 +53,9 @@ class LeaderElector:
         self.retry_period = retry_period
         self.leading = threading.Event()
         self._stop = threading.Event()
+        # held by a renewal and by the release: once stopped, no renewal can write the lease
+        # back after it was handed over
+        self._lease_lock = threading.Lock()
 
     def _body(self, now: dt.datetime, acquire: dt.datetime, transitions: int) -> dict[str, Any]:
         return {
@@ -65,6 +68,12 @@ class LeaderElector:
 
     def try_acquire_or_renew(self) -> bool:
         """One attempt; True when this process holds the lease afterwards."""
+        with self._lease_lock:
+            if self._stop.is_set():
+                return False
+            return self._acquire_or_renew()
+
+    def _acquire_or_renew(self) -> bool:
         now = _now()
         try:
             lease = self._api.read_namespaced_lease(self.name, self.namespace)
@@ -108,11 +117,19 @@ class LeaderElector:
         return True
 
     def release(self) -> None:
-        """Hand the lease back (only if still ours)."""
+        """Hand the lease back (only if still ours). A renewal still in flight on the election
+        thread can win the race for the lease object (409): read it again and retry."""
+        with self._lease_lock:
+            for _ in range(3):
+                if self._release_once():
+                    return
+
+    def _release_once(self) -> bool:
+        """One attempt; ``False`` when the lease changed under us and is worth another try."""
         try:
             lease = self._api.read_namespaced_lease(self.name, self.namespace)
             if lease.spec.holder_identity != self.identity:
-                return
+                return True
             now = _now()
             body = {
                 "metadata": {"name": self.name, "resourceVersion": lease.metadata.resource_version},
@@ -126,7 +143,10 @@ class LeaderElector:
             }
             self._api.replace_namespaced_lease(self.name, self.namespace, body)
         except ApiException as exc:
+            if exc.status == 409:
+                return False
             log.warning("lease not released: %s", exc.reason)
+        return True
 
     def run(self, on_started: Callable[[], None], on_lost: Callable[[], None]) -> None:
         """Block until leading, call ``on_started``, then renew until stopped or lost."""

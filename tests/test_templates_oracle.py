@@ -5,7 +5,8 @@ One pytest case per corpus case (id = the case's id). How a case is judged is th
 ``check`` (see oracle_kit.CorpusCase): byte comparison with Go's answer (the output, or Go's
 error text), a property for random or time-dependent output, the expected answer of ESO's tests
 for ESO-only functions and for the cases where the Go ESO ships (1.26) or ESO's sprig libraries
-answer differently from Debian's (go126 / deps: there the engine follows ESO, not the oracle).
+answer differently from Debian's (go126 / deps: there the engine follows ESO, not the oracle),
+and our own answer where extsecrets differs from Go on purpose (differs: the sandbox's limits).
 
 The oracle is built on first use (tests/go_oracle/build.sh: Debian packages, a Go build, cached
 outside the clone). Generated templates run derandomized (the same ones every run); set

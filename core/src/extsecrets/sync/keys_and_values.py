@@ -12,19 +12,15 @@ from __future__ import annotations
 
 import base64
 import math
-import struct
 from typing import Any
 
 import yaml
 
-from extsecrets.templates.funcs.eso_yaml import resolve_plain
-from extsecrets.templates.values import format_float
+from extsecrets.templates.goyaml import MERGE, PLAIN, TS, first_document, resolve_plain, shortest32
 
 __all__ = ["KeysAndValuesError", "parse_keys_and_values"]
 
-_PLAIN = "?plain"
 _TAG = "tag:yaml.org,2002:"
-_FLOAT32_MAX = 3.4028234663852886e38
 _JSON_KIND = {str: "string", bool: "bool", int: "number", float: "number"}
 
 
@@ -32,47 +28,11 @@ class KeysAndValuesError(ValueError):
     """The output is not a YAML mapping of strings; the message is Go's text."""
 
 
-class _PlainResolver(yaml.resolver.BaseResolver):
-    """Marks plain scalars instead of resolving them: go-yaml v2's rules apply later."""
-
-    def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
-        if kind is yaml.ScalarNode and implicit[0]:
-            return _PLAIN
-        return super().resolve(kind, value, implicit)  # type: ignore[no-untyped-call]
-
-
-class _Composer(
-    yaml.reader.Reader,
-    yaml.scanner.Scanner,
-    yaml.parser.Parser,
-    yaml.composer.Composer,
-    _PlainResolver,
-):
-    def __init__(self, stream: str) -> None:
-        yaml.reader.Reader.__init__(self, stream)
-        yaml.scanner.Scanner.__init__(self)
-        yaml.parser.Parser.__init__(self)
-        yaml.composer.Composer.__init__(self)
-        _PlainResolver.__init__(self)
-
-
-def _float32(value: float) -> str:
-    """``strconv.FormatFloat(value, 'g', -1, 32)``."""
-    if math.isnan(value) or math.isinf(value) or abs(value) > _FLOAT32_MAX:
-        return format_float(value if math.isnan(value) else math.copysign(math.inf, value))
-    single = struct.unpack("f", struct.pack("f", value))[0]
-    for digits in range(1, 10):
-        text = f"{single:.{digits}g}"
-        if struct.unpack("f", struct.pack("f", float(text)))[0] == single:
-            return format_float(float(text))
-    return format_float(single)
-
-
 def _scalar(node: yaml.ScalarNode) -> Any:
     """go-yaml v2's value of a scalar (``None`` for null)."""
-    if node.tag == _PLAIN:
+    if node.tag == PLAIN:
         kind, value = resolve_plain(node.value)
-        return node.value if kind in ("ts", "merge") else value
+        return node.value if kind in (TS, MERGE) else value
     tag = node.tag.removeprefix(_TAG)
     if tag == "binary":
         try:
@@ -101,7 +61,7 @@ def _text(value: Any) -> str:
     if isinstance(value, int):
         return str(value)
     if isinstance(value, float):
-        return _float32(value)
+        return shortest32(value)
     return str(value)
 
 
@@ -129,7 +89,7 @@ def _pairs(node: yaml.MappingNode) -> list[tuple[yaml.Node, yaml.Node]]:
     """The mapping's pairs with YAML merge keys (``<<``) expanded, as go-yaml v2 does."""
     out: list[tuple[yaml.Node, yaml.Node]] = []
     for knode, vnode in node.value:
-        if isinstance(knode, yaml.ScalarNode) and knode.tag == _PLAIN and knode.value == "<<":
+        if isinstance(knode, yaml.ScalarNode) and knode.tag == PLAIN and knode.value == "<<":
             sources = [vnode] if isinstance(vnode, yaml.MappingNode) else []
             if isinstance(vnode, yaml.SequenceNode):
                 sources = [n for n in reversed(vnode.value) if isinstance(n, yaml.MappingNode)]
@@ -174,21 +134,13 @@ def parse_keys_and_values(output: bytes) -> dict[str, str]:
 def _first_node(text: str) -> yaml.Node | None:
     """go-yaml v2 reads the first document only (a stream may hold more)."""
     try:
-        loader = _Composer(text)
-    except yaml.reader.ReaderError:
-        raise KeysAndValuesError(
-            "error converting YAML to JSON: yaml: control characters are not allowed"
-        ) from None
-    try:
-        return loader.get_node() if loader.check_node() else None
+        return first_document(text)
     except yaml.reader.ReaderError:
         raise KeysAndValuesError(
             "error converting YAML to JSON: yaml: control characters are not allowed"
         ) from None
     except yaml.MarkedYAMLError as exc:
         raise _yaml_error(exc) from None
-    finally:
-        loader.dispose()
 
 
 def _yaml_error(exc: yaml.MarkedYAMLError) -> KeysAndValuesError:

@@ -15,108 +15,28 @@ from typing import Any
 
 import yaml
 
+from extsecrets.templates.goyaml import (
+    FLOAT,
+    INT,
+    MERGE,
+    PLAIN,
+    STR,
+    TS,
+    first_document,
+    resolve_plain,
+    shortest32,
+)
 from extsecrets.templates.values import format_float
 
-from ._cast import go_parse_float, go_parse_int
 from ._gojson import JSONError, marshal, unmarshal
 from ._model import NilSlice
 from ._unicode import is_digit, is_letter
 from .objects import GoObject
 from .signature import ANY, MAP, go
 
-__all__ = ["FUNCS", "resolve_plain"]
+__all__ = ["FUNCS"]
 
-_BOOL = {
-    **dict.fromkeys(
-        ("y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON"), True
-    ),
-    **dict.fromkeys(
-        ("n", "N", "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF"), False
-    ),
-}
-_NULL = ("", "~", "null", "Null", "NULL")
-_SPECIAL_FLOAT = {
-    **dict.fromkeys((".nan", ".NaN", ".NAN"), math.nan),
-    **dict.fromkeys((".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF"), math.inf),
-    **dict.fromkeys(("-.inf", "-.Inf", "-.INF"), -math.inf),
-}
-_YAML_FLOAT = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?")
 _BASE60 = re.compile(r"[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?")
-_TIMESTAMP = re.compile(
-    r"[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}"
-    r"(?:(?:[Tt]| )[0-9]{1,2}:[0-9]{1,2}:[0-9]{1,2}(?:\.[0-9]+)?"
-    r"(?:Z|[+-][0-9]{2}:[0-9]{2})?)?"
-)
-
-_STR, _BOOLT, _INT, _FLOAT, _NULLT, _TS, _MERGE = (
-    "str",
-    "bool",
-    "int",
-    "float",
-    "null",
-    "ts",
-    "merge",
-)
-
-
-_HINTED = set("+-0123456789yYnNtTfFoO~.")
-
-
-def resolve_plain(s: str) -> tuple[str, Any]:
-    """go-yaml v2's resolve("", s): (kind, value) of a plain scalar.
-
-    Only scalars starting with one of go-yaml's hint characters can be anything but a string
-    (so ``<<`` resolves as a string here; the decoder treats a ``<<`` key as a merge itself).
-    """
-    if s == "":
-        return _NULLT, None
-    c = s[0]
-    if c not in _HINTED:
-        return _STR, s
-    if s in _NULL:
-        return _NULLT, None
-    if s in _BOOL:
-        return _BOOLT, _BOOL[s]
-    if s in _SPECIAL_FLOAT:
-        return _FLOAT, _SPECIAL_FLOAT[s]
-    if c == ".":
-        try:
-            return _FLOAT, go_parse_float(s)
-        except ValueError:
-            return _STR, s
-    if c in "+-0123456789":
-        if _TIMESTAMP.fullmatch(s):
-            return _TS, s
-        plain = s.replace("_", "")
-        try:
-            return _INT, go_parse_int(plain, 0, 64)
-        except ValueError:
-            pass
-        try:
-            return _INT, _parse_uint(plain)
-        except ValueError:
-            pass
-        if _YAML_FLOAT.fullmatch(plain):
-            try:
-                return _FLOAT, go_parse_float(plain)
-            except ValueError:
-                pass
-        for prefix, sign in (("0b", 1), ("-0b", -1)):
-            if plain.startswith(prefix):
-                try:
-                    return _INT, sign * int(plain[len(prefix) :], 2)
-                except ValueError:
-                    pass
-    return _STR, s
-
-
-def _parse_uint(p: str) -> int:
-    if p.startswith(("+", "-")):
-        raise ValueError("invalid syntax")
-    n = go_parse_int(p, 0, 65)
-    if n < 0 or n >= 1 << 64:
-        raise ValueError("value out of range")
-    return n
 
 
 # -- toYaml ---------------------------------------------------------------------------------------
@@ -195,7 +115,7 @@ def _scalar(text: str, style: str | None) -> yaml.ScalarNode:
 
 def _string_node(s: str) -> yaml.ScalarNode:
     kind, _ = resolve_plain(s)
-    plain_ok = kind == _STR and not (_BASE60.fullmatch(s) and s[:1] in "+-0123456789")
+    plain_ok = kind == STR and not (_BASE60.fullmatch(s) and s[:1] in "+-0123456789")
     if "\n" in s:
         return _scalar(s, "|")
     return _scalar(s, None if plain_ok else '"')
@@ -204,9 +124,9 @@ def _string_node(s: str) -> yaml.ScalarNode:
 def _number_node(json_text: str) -> yaml.ScalarNode:
     # the number goes through Go's JSON text and back through go-yaml's resolver
     kind, value = resolve_plain(json_text)
-    if kind == _INT:
+    if kind == INT:
         return _scalar(str(value), None)
-    f = float(value) if kind == _FLOAT else float(json_text)
+    f = float(value) if kind == FLOAT else float(json_text)
     s = format_float(f, "g", -1)
     return _scalar({"+Inf": ".inf", "-Inf": "-.inf", "NaN": ".nan"}.get(s, s), None)
 
@@ -338,23 +258,8 @@ def _key_string(k: Any) -> str:
             return ".nan"
         if math.isinf(k):
             return ".inf" if k > 0 else "-.inf"
-        return _shortest32(k)
+        return shortest32(k)
     raise _YamlError(f"unsupported map key of type: {type(k).__name__}")
-
-
-def _shortest32(f: float) -> str:
-    """strconv.FormatFloat(f, 'g', -1, 32): the shortest text that reads back as the float32."""
-    import struct
-
-    target = struct.unpack("f", struct.pack("f", f))[0]
-    for digits in range(1, 10):
-        s = f"{target:.{digits}g}"
-        if struct.unpack("f", struct.pack("f", float(s)))[0] == target:
-            return format_float(float(s), "g", -1)
-    return format_float(target, "g", -1)
-
-
-_PLAIN = "?plain"
 
 
 class _Pairs(list[tuple[Any, Any]]):
@@ -362,9 +267,9 @@ class _Pairs(list[tuple[Any, Any]]):
 
 
 def _scalar_value(node: yaml.ScalarNode) -> Any:
-    if node.tag == _PLAIN:
+    if node.tag == PLAIN:
         kind, value = resolve_plain(node.value)
-        return node.value if kind in (_TS, _MERGE) else value
+        return node.value if kind in (TS, MERGE) else value
     short = node.tag.replace("tag:yaml.org,2002:", "!!")
     if short == "!!binary":
         import base64
@@ -375,7 +280,7 @@ def _scalar_value(node: yaml.ScalarNode) -> Any:
     if short in ("!!int", "!!float", "!!bool", "!!null"):
         kind, value = resolve_plain(node.value)
         want = short[2:]
-        if want == "float" and kind == _INT:
+        if want == "float" and kind == INT:
             return float(value)
         if kind != want:
             raise _YamlError(f"yaml: cannot decode !!{kind} `{node.value}` as a {short}")
@@ -398,7 +303,7 @@ def _construct(node: yaml.Node, seen: dict[int, Any]) -> Any:
         pairs = _Pairs()
         seen[id(node)] = pairs
         for knode, vnode in node.value:
-            if isinstance(knode, yaml.ScalarNode) and knode.tag == _PLAIN and knode.value == "<<":
+            if isinstance(knode, yaml.ScalarNode) and knode.tag == PLAIN and knode.value == "<<":
                 # go-yaml v2 decodes the merged maps into this one where "<<" stands (a list of
                 # maps from its last element to its first), so they overwrite earlier keys
                 merged = _construct(vnode, seen)
@@ -434,47 +339,11 @@ def _jsonable(v: Any) -> Any:
     return v
 
 
-class _PlainResolver(yaml.resolver.BaseResolver):
-    """Marks plain scalars instead of resolving them: go-yaml's rules apply later."""
-
-    def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
-        if kind is yaml.ScalarNode and implicit[0]:
-            return _PLAIN
-        return super().resolve(kind, value, implicit)  # type: ignore[no-untyped-call]
-
-
-class _Composer(
-    yaml.reader.Reader,
-    yaml.scanner.Scanner,
-    yaml.parser.Parser,
-    yaml.composer.Composer,
-    _PlainResolver,
-):
-    """PyYAML's YAML 1.1 parser; values are built here with go-yaml's rules, not PyYAML's."""
-
-    def __init__(self, stream: str) -> None:
-        yaml.reader.Reader.__init__(self, stream)
-        yaml.scanner.Scanner.__init__(self)
-        yaml.parser.Parser.__init__(self)
-        yaml.composer.Composer.__init__(self)
-        _PlainResolver.__init__(self)
-
-
-def _first_document(text: str) -> yaml.Node | None:
-    loader = _Composer(text)
-    try:
-        if loader.check_node():
-            return loader.get_node()
-        return None
-    finally:
-        loader.dispose()
-
-
 @go("string", returns=MAP)
 def fromYaml(text: str) -> dict[str, Any]:
     m: dict[str, Any] = {}
     try:
-        node = _first_document(text)
+        node = first_document(text)
         obj = _jsonable(_construct(node, {})) if node is not None else None
     except yaml.MarkedYAMLError as e:
         m["Error"] = f"error converting YAML to JSON: yaml: {_go_yaml_problem(e, text)}"

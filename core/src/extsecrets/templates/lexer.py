@@ -409,21 +409,7 @@ class _Lexer:
         return self.lex_inside_action
 
     def lex_char(self) -> _State:
-        while True:
-            ch = self.next()
-            if ch == "\\":
-                nxt = self.next()
-                if nxt not in ("", "\n"):
-                    continue
-                self.error("unterminated character constant")
-                return None
-            if ch in ("", "\n"):
-                self.error("unterminated character constant")
-                return None
-            if ch == "'":
-                break
-        self.emit(ItemType.CHAR_CONSTANT)
-        return self.lex_inside_action
+        return self._lex_escaped("'", ItemType.CHAR_CONSTANT, "unterminated character constant")
 
     def lex_number(self) -> _State:
         if not self._scan_number():
@@ -465,20 +451,25 @@ class _Lexer:
         return True
 
     def lex_quote(self) -> _State:
+        return self._lex_escaped('"', ItemType.STRING, "unterminated quoted string")
+
+    def _lex_escaped(self, quote: str, typ: ItemType, unterminated: str) -> _State:
+        """Go's lexChar/lexQuote: up to the closing quote, a backslash escaping the next
+        character; a newline or the end of input first is the error ``unterminated``."""
         while True:
             ch = self.next()
             if ch == "\\":
                 nxt = self.next()
                 if nxt not in ("", "\n"):
                     continue
-                self.error("unterminated quoted string")
+                self.error(unterminated)
                 return None
             if ch in ("", "\n"):
-                self.error("unterminated quoted string")
+                self.error(unterminated)
                 return None
-            if ch == '"':
+            if ch == quote:
                 break
-        self.emit(ItemType.STRING)
+        self.emit(typ)
         return self.lex_inside_action
 
     def lex_raw_quote(self) -> _State:

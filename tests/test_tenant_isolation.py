@@ -87,6 +87,20 @@ def calls(aws: Any, service: str) -> list[tuple[str, int]]:
     return out
 
 
+def refuse(aws: Any, service: str, operation: str, contains: str) -> None:
+    """Every ``operation`` call whose body contains ``contains`` answers AWS's refusal."""
+    aws.fail(
+        service, operation, "ValidationException", message=REFUSED, contains=contains, count=-1
+    )
+
+
+def finder_es(find: dict[str, Any]) -> dict[str, Any]:
+    """ExternalSecret ``finder`` of tenant ``team-e``, finding through the shared store."""
+    es = external_secret("finder", "team-e", dataFrom=[{"find": find}])
+    es["spec"]["secretStoreRef"] = {"name": "shared", "kind": "ClusterSecretStore"}
+    return es
+
+
 def assert_good_tenants_synced(world: AuthWorld, results: dict[str, Any], value: str) -> None:
     for tenant in TENANTS:
         assert results[tenant].ok, results[tenant].error
@@ -158,14 +172,7 @@ def test_sm_an_id_aws_always_refuses_fails_its_tenant_only_and_is_never_sent(
 
 def test_sm_a_batch_aws_refuses_is_split_down_to_the_bad_id(aws: Any, sm: Any) -> None:
     world = sm_world()
-    aws.fail(
-        "secretsmanager",
-        "BatchGetSecretValue",
-        "ValidationException",
-        message=REFUSED,
-        contains="team-d/refused",
-        count=-1,
-    )
+    refuse(aws, "secretsmanager", "BatchGetSecretValue", "team-d/refused")
     aws.clear_requests()
     results = sync(world, "team-d/refused")
     assert_good_tenants_synced(world, results, "db")
@@ -198,17 +205,8 @@ def test_sm_throttling_still_fails_the_whole_batch_for_a_retry(aws: Any, sm: Any
 
 
 def test_sm_find_results_share_the_batch_with_a_bad_reference(aws: Any, sm: Any) -> None:
-    finder = external_secret("finder", "team-e", dataFrom=[{"find": {"name": {"regexp": "/db$"}}}])
-    finder["spec"]["secretStoreRef"] = {"name": "shared", "kind": "ClusterSecretStore"}
-    world = sm_world(finder)
-    aws.fail(
-        "secretsmanager",
-        "BatchGetSecretValue",
-        "ValidationException",
-        message=REFUSED,
-        contains="team-d/refused",
-        count=-1,
-    )
+    world = sm_world(finder_es({"name": {"regexp": "/db$"}}))
+    refuse(aws, "secretsmanager", "BatchGetSecretValue", "team-d/refused")
     aws.clear_requests()
     results = sync(world, "team-d/refused")
     assert_good_tenants_synced(world, results, "db")
@@ -233,17 +231,8 @@ def test_sm_find_results_share_the_batch_with_a_bad_reference(aws: Any, sm: Any)
 
 
 def test_sm_a_found_name_aws_refuses_fails_the_find_only(aws: Any, sm: Any) -> None:
-    finder = external_secret("finder", "team-e", dataFrom=[{"find": {"name": {"regexp": "/db$"}}}])
-    finder["spec"]["secretStoreRef"] = {"name": "shared", "kind": "ClusterSecretStore"}
-    world = sm_world(finder)
-    aws.fail(
-        "secretsmanager",
-        "BatchGetSecretValue",
-        "ValidationException",
-        message=REFUSED,
-        contains="team-d/db",
-        count=-1,
-    )
+    world = sm_world(finder_es({"name": {"regexp": "/db$"}}))
+    refuse(aws, "secretsmanager", "BatchGetSecretValue", "team-d/db")
     results = sync(world)
     assert_good_tenants_synced(world, results, "db")
     assert results[BAD].error == (
@@ -344,9 +333,10 @@ def ssm(aws: Any) -> Any:
     return ssm
 
 
-def ps_world() -> AuthWorld:
+def ps_world(*extra: dict[str, Any]) -> AuthWorld:
+    """As :func:`sm_world`, over Parameter Store."""
     tenants = [tenant_es(t, f"/{t}/db", "/common/ca", f"/{t}/token") for t in (*TENANTS, BAD)]
-    return AuthWorld(PS, *tenants)
+    return AuthWorld(PS, *tenants, *extra)
 
 
 @pytest.mark.parametrize(
@@ -376,14 +366,7 @@ def test_ps_a_name_aws_always_refuses_fails_its_tenant_only_and_is_never_sent(
 
 def test_ps_a_batch_aws_refuses_is_split_down_to_the_bad_name(aws: Any, ssm: Any) -> None:
     world = ps_world()
-    aws.fail(
-        "ssm",
-        "GetParameters",
-        "ValidationException",
-        message=REFUSED,
-        contains="/team-d/refused",
-        count=-1,
-    )
+    refuse(aws, "ssm", "GetParameters", "/team-d/refused")
     aws.clear_requests()
     results = sync(world, "/team-d/refused")
     assert_good_tenants_synced(world, results, "param")
@@ -435,21 +418,8 @@ def test_ps_find_results_share_the_batch_with_a_bad_reference(aws: Any, ssm: Any
             ResourceId=f"/{tenant}/db",
             Tags=[{"Key": "kind", "Value": "db"}],
         )
-    finder = external_secret("finder", "team-e", dataFrom=[{"find": {"tags": {"kind": "db"}}}])
-    finder["spec"]["secretStoreRef"] = {"name": "shared", "kind": "ClusterSecretStore"}
-    world = AuthWorld(
-        PS,
-        *(tenant_es(t, f"/{t}/db", "/common/ca", f"/{t}/token") for t in (*TENANTS, BAD)),
-        finder,
-    )
-    aws.fail(
-        "ssm",
-        "GetParameters",
-        "ValidationException",
-        message=REFUSED,
-        contains="/team-d/refused",
-        count=-1,
-    )
+    world = ps_world(finder_es({"tags": {"kind": "db"}}))
+    refuse(aws, "ssm", "GetParameters", "/team-d/refused")
     aws.clear_requests()
     results = sync(world, "/team-d/refused")
     assert_good_tenants_synced(world, results, "param")

@@ -22,27 +22,9 @@ STAMP="$CACHE/bin/stamp"
 log() { printf '[go-oracle %(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
 
-# Installs the Debian packages that are missing, and only those; `apt-get update` once when a
-# package is not found (the lists may be absent or stale on a fresh machine).
-apt_ensure() {
-    local missing=() pkg
-    for pkg in "$@"; do
-        dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' \
-            || missing+=("$pkg")
-    done
-    [ ${#missing[@]} -eq 0 ] && return 0
-    log "apt-get install ${missing[*]}"
-    if [ "$(id -u)" -ne 0 ]; then die "need root to install: ${missing[*]}"; fi
-    export DEBIAN_FRONTEND=noninteractive
-    local out="$CACHE/apt-get.log"
-    if ! apt-get install -y -q --no-install-recommends "${missing[@]}" >"$out" 2>&1; then
-        if ! { apt-get update -q && apt-get install -y -q --no-install-recommends "${missing[@]}"; } \
-            >"$out" 2>&1; then
-            tail -n 20 "$out" >&2
-            die "apt-get install ${missing[*]} failed (log: $out)"
-        fi
-    fi
-}
+# apt_ensure PACKAGE...: installs the missing ones only.
+# shellcheck source=../apt_ensure.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../apt_ensure.sh"
 
 sources_hash() {
     (cd "$HERE" && find . -name '*.go' -print0 | LC_ALL=C sort -z | xargs -0 sha256sum) \

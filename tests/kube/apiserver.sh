@@ -39,28 +39,9 @@ usage() { sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 # build
 # ---------------------------------------------------------------------------------------------
 
-# Installs the Debian packages that are missing, and only those (apt-get is slow even when it
-# has nothing to do, and the machine may be shared with other sessions).
-apt_ensure() {
-    local missing=() pkg
-    for pkg in "$@"; do
-        dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' \
-            || missing+=("$pkg")
-    done
-    [ ${#missing[@]} -eq 0 ] && return 0
-    log "apt-get install ${missing[*]}"
-    if [ "$(id -u)" -ne 0 ]; then die "need root to install: ${missing[*]}"; fi
-    export DEBIAN_FRONTEND=noninteractive
-    local out="$CACHE/apt-get.log"
-    # The package lists may be absent or stale on a fresh machine: update once and retry.
-    if ! apt-get install -y -q --no-install-recommends "${missing[@]}" >"$out" 2>&1; then
-        if ! { apt-get update -q && apt-get install -y -q --no-install-recommends "${missing[@]}"; } \
-            >"$out" 2>&1; then
-            tail -n 20 "$out" >&2
-            die "apt-get install ${missing[*]} failed (log: $out)"
-        fi
-    fi
-}
+# apt_ensure PACKAGE...: installs the missing ones only.
+# shellcheck source=../apt_ensure.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../apt_ensure.sh"
 
 # apt-get with a private sources list and private state, so that adding deb-src entries and
 # refreshing their indexes does not touch the system's apt configuration.

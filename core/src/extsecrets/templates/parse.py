@@ -38,6 +38,7 @@ from .nodes import (
     VariableNode,
     WithNode,
 )
+from .strconv import underscore_ok
 
 __all__ = ["Tree", "parse_trees"]
 
@@ -523,37 +524,10 @@ _OCTAL = re.compile(r"0[0-7_]*")
 _INT_BODY = re.compile(r"0[xX][0-9a-fA-F_]+|0[oO][0-7_]+|0[bB][01_]+|0[0-7_]*|[1-9][0-9_]*")
 
 
-def _underscore_ok(s: str) -> bool:
-    """Go's underscoreOK: underscores only between digits (a base prefix counts as one)."""
-    saw = "^"
-    i = 0
-    if s[:1] in "+-" and s:
-        s = s[1:]
-    hexa = False
-    if len(s) >= 2 and s[0] == "0" and s[1] in "xXbBoO":
-        i = 2
-        saw = "0"
-        hexa = s[1] in "xX"
-    while i < len(s):
-        c = s[i]
-        if c.isdigit() or (hexa and c in "abcdefABCDEF"):
-            saw = "0"
-        elif c == "_":
-            if saw != "0":
-                return False
-            saw = "_"
-        else:
-            if saw == "_":
-                return False
-            saw = "!"
-        i += 1
-    return saw != "_"
-
-
 def _parse_uint(text: str) -> int | None:
     if not _INT_BODY.fullmatch(text):
         return None
-    if "_" in text and not _underscore_ok(text):
+    if "_" in text and not underscore_ok(text):
         return None
     body = text.replace("_", "")
     if _OCTAL.fullmatch(text) and len(body) > 1:
@@ -582,7 +556,7 @@ _FLOAT = re.compile(
 def _parse_float(text: str) -> float | None:
     if not _FLOAT.fullmatch(text):
         return None
-    if "_" in text and not _underscore_ok(text):
+    if "_" in text and not underscore_ok(text):
         return None
     body = text.replace("_", "")
     try:

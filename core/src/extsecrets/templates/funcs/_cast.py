@@ -9,6 +9,7 @@ import math
 import re
 from typing import Any
 
+from extsecrets.templates.strconv import underscore_ok
 from extsecrets.templates.values import GoInt, fmt_v, from_go_bytes
 
 __all__ = ["go_parse_float", "go_parse_int", "strval", "to_float64", "to_int", "to_int64"]
@@ -57,7 +58,7 @@ def go_parse_int(s: str, base: int = 0, bits: int = 64) -> int:
     if not text:
         raise ValueError("invalid syntax")
     if "_" in text:
-        if not underscores or not _underscore_ok(s):
+        if not underscores or not underscore_ok(s):
             raise ValueError("invalid syntax")
         text = text.replace("_", "")
     digits = "0123456789abcdefghijklmnopqrstuvwxyz"[:b]
@@ -69,33 +70,6 @@ def go_parse_int(s: str, base: int = 0, bits: int = 64) -> int:
     if n < lo or n > hi:
         raise ValueError("value out of range")
     return n
-
-
-def _underscore_ok(s: str) -> bool:
-    """strconv's underscoreOK: '_' only between digits or after a base prefix."""
-    saw = "^"
-    i = 0
-    if s[:1] in ("+", "-"):
-        s = s[1:]
-    hexa = False
-    if len(s) >= 2 and s[0] == "0" and s[1].lower() in "bxo":
-        i = 2
-        saw = "0"
-        hexa = s[1].lower() == "x"
-    while i < len(s):
-        c = s[i]
-        if c.isdigit() or (hexa and c.lower() in "abcdef"):
-            saw = "0"
-        elif c == "_":
-            if saw != "0":
-                return False
-            saw = "_"
-        else:
-            if saw == "_":
-                return False
-            saw = "!"
-        i += 1
-    return saw != "_"
 
 
 _FLOAT_DEC = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?")
@@ -116,7 +90,7 @@ def go_parse_float(s: str) -> float:
         return -math.inf if s.startswith("-") else math.inf
     if _FLOAT_DEC.fullmatch(s):
         f = float(s)
-    elif _FLOAT_HEX.fullmatch(s) and ("_" not in s or _underscore_ok(s)):
+    elif _FLOAT_HEX.fullmatch(s) and ("_" not in s or underscore_ok(s)):
         f = float.fromhex(s.replace("_", ""))
     else:
         raise ValueError("invalid syntax")

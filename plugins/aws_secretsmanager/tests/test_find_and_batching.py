@@ -4,14 +4,12 @@ and error classes, counted from what reached the emulator."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from aws_kit import SM_STORE, AuthWorld, client, data_of, synced
 
 from extsecrets_aws_auth.metrics import FALLBACKS
-from extsecrets_aws_secretsmanager.fetch import DENIED
 
 
 def es(name: str, **spec: Any) -> dict[str, Any]:
@@ -21,14 +19,6 @@ def es(name: str, **spec: Any) -> dict[str, Any]:
         "metadata": {"name": name, "namespace": "app"},
         "spec": {"secretStoreRef": {"name": "s"}, **spec},
     }
-
-
-@pytest.fixture(autouse=True)
-def forget_denials() -> Iterator[None]:
-    """No denial remembered from another test, and none left for the next one."""
-    DENIED._until.clear()
-    yield
-    DENIED._until.clear()
 
 
 @pytest.fixture

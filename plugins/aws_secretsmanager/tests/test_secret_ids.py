@@ -3,22 +3,13 @@ returns (Name, ARN), with what no answer settles read alone. Counted from the em
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import attrs
 import pytest
 from aws_kit import SM_STORE, AuthWorld, client, data_of, external_secret, synced
 
-from extsecrets_aws_secretsmanager.fetch import DENIED, aliases
-
-
-@pytest.fixture(autouse=True)
-def forget_denials() -> Iterator[None]:
-    """No denial remembered from another test, and none left for the next one."""
-    DENIED._until.clear()
-    yield
-    DENIED._until.clear()
+from extsecrets_aws_secretsmanager.fetch import aliases
 
 
 @pytest.fixture

@@ -4,21 +4,10 @@ emulator."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from aws_kit import PS_STORE, AuthWorld, client, data_of, external_secret, synced
-
-from extsecrets_aws_ssm.fetch import DENIED
-
-
-@pytest.fixture(autouse=True)
-def forget_denials() -> Iterator[None]:
-    """No denial remembered from another test, and none left for the next one."""
-    DENIED._until.clear()
-    yield
-    DENIED._until.clear()
 
 
 @pytest.fixture

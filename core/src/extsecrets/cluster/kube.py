@@ -239,19 +239,9 @@ class KubeCluster:
         if raw is None and managed_only:
             return None
         if raw is None:
-            try:
-                raw = api_call(
-                    f"read secret {namespace}/{name}",
-                    self.core.read_namespaced_secret,
-                    name,
-                    namespace,
-                )
-            except ApiException as exc:
-                if exc.status == 404:
-                    return None
-                raise ClusterError(
-                    f"could not read secret {namespace}/{name}: {api_message(exc)}"
-                ) from None
+            raw = self._read(namespace, name, "secret", self.core.read_namespaced_secret)
+        if raw is None:
+            return None
         return secret_from_dict(raw, namespace, name)[0]
 
     def list_secrets(self, namespace: str, labels: Mapping[str, str]) -> Sequence[SecretObject]:
@@ -263,39 +253,36 @@ class KubeCluster:
     def get_config_map(self, namespace: str, name: str) -> ConfigMapObject | None:
         # Not watched: a cluster's ConfigMaps are many and templates few; the engine reads each
         # one once a cycle (edits are picked up at the next refresh, as in ESO).
-        try:
-            raw = api_call(
-                f"read configmap {namespace}/{name}",
-                self.core.read_namespaced_config_map,
-                name,
-                namespace,
-            )
-        except ApiException as exc:
-            if exc.status == 404:
-                return None
-            raise ClusterError(
-                f"could not read configmap {namespace}/{name}: {api_message(exc)}"
-            ) from None
+        raw = self._read(namespace, name, "configmap", self.core.read_namespaced_config_map)
+        if raw is None:
+            return None
         return config_map_from_dict(raw, namespace, name)
 
     def get_service_account(self, namespace: str, name: str) -> ServiceAccountObject | None:
-        try:
-            raw = api_call(
-                f"read serviceaccount {namespace}/{name}",
-                self.core.read_namespaced_service_account,
-                name,
-                namespace,
-            )
-        except ApiException as exc:
-            if exc.status == 404:
-                return None
-            raise ClusterError(
-                f"could not read serviceaccount {namespace}/{name}: {api_message(exc)}"
-            ) from None
+        raw = self._read(
+            namespace, name, "serviceaccount", self.core.read_namespaced_service_account
+        )
+        if raw is None:
+            return None
         meta = raw.get("metadata") or {}
         return ServiceAccountObject(
             namespace, name, str_map(meta.get("annotations")), meta.get("uid")
         )
+
+    def _read(
+        self, namespace: str, name: str, kind: str, read: Callable[..., Any]
+    ) -> dict[str, Any] | None:
+        """One namespaced object read from the API server (not from a watch); ``None`` when it
+        does not exist."""
+        try:
+            raw: dict[str, Any] = api_call(f"read {kind} {namespace}/{name}", read, name, namespace)
+        except ApiException as exc:
+            if exc.status == 404:
+                return None
+            raise ClusterError(
+                f"could not read {kind} {namespace}/{name}: {api_message(exc)}"
+            ) from None
+        return raw
 
     def get_namespace(self, name: str) -> NamespaceObject | None:
         raw = self.namespaces.get("", name)

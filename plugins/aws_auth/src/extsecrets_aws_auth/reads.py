@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 from botocore.exceptions import ClientError, ParamValidationError
 
 from extsecrets.errors import ExtSecretsError, NotFoundError, PermanentError, PluginError
+from extsecrets.properties import go_json_object
 from extsecrets.types import Credentials, SecretBytes, SecretMap
 from extsecrets_aws_auth.errors import classify
 from extsecrets_aws_auth.session import AWSSession
@@ -26,6 +27,7 @@ __all__ = [
     "pages",
     "session_from",
     "split_failing",
+    "tags_object",
 ]
 
 #: Benchmarks only: read one secret per call, as External Secrets Operator does, so its call
@@ -191,3 +193,12 @@ def id_problem(
         shown = ", ".join(f"U+{ord(c):04X}" for c in bad[:5]) + (", ..." if len(bad) > 5 else "")
         return PermanentError(f"invalid {what}: it holds characters AWS never accepts ({shown})")
     return None
+
+
+def tags_object(tags: object, service: str) -> bytes | PermanentError:
+    """A resource's tag list (``[{"Key": ..., "Value": ...}]``) as the JSON object ESO makes of
+    it; an entry whose key or value is not text is a malformed answer of ``service``."""
+    pairs = [t for t in tags if isinstance(t, Mapping)] if isinstance(tags, list) else []
+    if any(not isinstance(t.get("Key"), str) or not isinstance(t.get("Value"), str) for t in pairs):
+        return PermanentError(f"malformed answer from {service}: a tag is not text")
+    return go_json_object({t["Key"]: t["Value"] for t in pairs})

@@ -30,7 +30,7 @@ from extsecrets.errors import (
     TemporaryError,
     sanitize,
 )
-from extsecrets.properties import go_json_object, keyed_answer
+from extsecrets.properties import keyed_answer
 from extsecrets.regex import compile_user_regex
 from extsecrets.types import (
     ExtractRef,
@@ -51,6 +51,7 @@ from extsecrets_aws_auth.reads import (
     length_limits,
     pages,
     split_failing,
+    tags_object,
 )
 from extsecrets_aws_auth.session import AWSSession
 
@@ -266,13 +267,7 @@ class Reader:
             answer = self._client.describe_secret(SecretId=name)
         except Exception as exc:
             return _not_found_or(exc)
-        tags = answer.get("Tags")
-        pairs = [t for t in tags if isinstance(t, Mapping)] if isinstance(tags, list) else []
-        if any(
-            not isinstance(t.get("Key"), str) or not isinstance(t.get("Value"), str) for t in pairs
-        ):
-            return PermanentError("malformed answer from Secrets Manager: a tag is not text")
-        return go_json_object({t["Key"]: t["Value"] for t in pairs})
+        return tags_object(answer.get("Tags"), "Secrets Manager")
 
     def list_names(self, filters: list[dict[str, Any]]) -> list[str]:
         names: list[str] = []

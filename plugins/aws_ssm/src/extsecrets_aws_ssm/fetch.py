@@ -28,7 +28,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from extsecrets.errors import ExtSecretsError, NotFoundError, PermanentError
-from extsecrets.properties import go_json_object, keyed_answer
+from extsecrets.properties import keyed_answer
 from extsecrets.regex import compile_user_regex
 from extsecrets.types import (
     ExtractRef,
@@ -49,6 +49,7 @@ from extsecrets_aws_auth.reads import (
     length_limits,
     pages,
     split_failing,
+    tags_object,
 )
 from extsecrets_aws_auth.session import AWSSession
 
@@ -238,13 +239,7 @@ class Reader:
             if error_code(exc) in _MISSING_CODES:
                 return NotFoundError()
             return classify(exc, "error listing tags ")
-        tags = answer.get("TagList")
-        pairs = [t for t in tags if isinstance(t, Mapping)] if isinstance(tags, list) else []
-        if any(
-            not isinstance(t.get("Key"), str) or not isinstance(t.get("Value"), str) for t in pairs
-        ):
-            return PermanentError("malformed answer from Parameter Store: a tag is not text")
-        return go_json_object({t["Key"]: t["Value"] for t in pairs})
+        return tags_object(answer.get("TagList"), "Parameter Store")
 
     # --- find -----------------------------------------------------------------------------------
 

@@ -311,6 +311,9 @@ def w3_rows(w3: dict[str, Any]) -> list[str]:
         return f"> {column['seconds']} ({column['ready']} of {count} Ready, stopped)"
 
     label = f"W3: first sync of {count} ES through the operator into the API server"
+    if ours.get("date") and model and ours.get("date") != model.get("date"):
+        # (operator_w3.py --merge: the columns come from different runs)
+        label += f"; extsecrets measured {ours['date']}, the ESO model in an earlier run"
     rows = [
         ("seconds to all Ready", seconds(ours), seconds(model), "≤ 30"),
         (

@@ -202,6 +202,17 @@ def test_from_yaml_float_keys_use_float32() -> None:
     assert call("fromYaml", "3.14159265: pi") == {"3.1415927": "pi"}
 
 
+def test_from_yaml_float_keys_beyond_float32_are_written_as_yaml_infinities() -> None:
+    # sigs.k8s.io/yaml turns the +Inf/-Inf of a key's float32 text into .inf/-.inf (Go's
+    # oracle: {{ fromYaml "1e39: x" | toJson }} is {".inf":"x"}); the largest float32 is not
+    assert call("fromYaml", "1e39: x\n-1e39: w\n.nan: z") == {
+        ".inf": "x",
+        "-.inf": "w",
+        ".nan": "z",
+    }
+    assert call("fromYaml", "3.4028235e38: m") == {"3.4028235e+38": "m"}
+
+
 def test_from_yaml_merge_keys_and_aliases() -> None:
     got = call("fromYaml", "base: &b {p: 1, q: 2}\nitem:\n  <<: *b\n  q: 3\ncopy: *b\n")
     assert got == {

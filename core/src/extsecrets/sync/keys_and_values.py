@@ -11,12 +11,19 @@ not a mapping, or a value that is a mapping or a list, is an error with Go's tex
 from __future__ import annotations
 
 import base64
-import math
 from typing import Any
 
 import yaml
 
-from extsecrets.templates.goyaml import MERGE, PLAIN, TS, first_document, resolve_plain, shortest32
+from extsecrets.templates.goyaml import (
+    MERGE,
+    PLAIN,
+    TS,
+    first_document,
+    float_key,
+    resolve_plain,
+    shortest32,
+)
 
 __all__ = ["KeysAndValuesError", "parse_keys_and_values"]
 
@@ -73,8 +80,8 @@ def _key(node: yaml.Node) -> str:
         raise KeysAndValuesError(
             "error converting YAML to JSON: unsupported map key of type: <nil>, key: <nil>"
         )
-    if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
-        return ".nan" if math.isnan(value) else (".inf" if value > 0 else "-.inf")
+    if isinstance(value, float):
+        return float_key(value)
     return _text(value)
 
 

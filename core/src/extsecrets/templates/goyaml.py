@@ -11,10 +11,10 @@ from typing import Any
 
 import yaml
 
-from extsecrets.templates.funcs._cast import go_parse_float, go_parse_int
 from extsecrets.templates.values import format_float
 
 __all__ = [
+    "float_key",
     "PLAIN",
     "BOOL",
     "FLOAT",
@@ -69,6 +69,10 @@ def resolve_plain(s: str) -> tuple[str, Any]:
     Only scalars starting with one of go-yaml's hint characters can be anything but a string
     (so ``<<`` resolves as a string here; the decoder treats a ``<<`` key as a merge itself).
     """
+    # Imported here: the funcs package imports this module while it builds its map, and this
+    # module may be imported first (by the sync's KeysAndValues reader).
+    from extsecrets.templates.funcs._cast import go_parse_float, go_parse_int
+
     if s == "":
         return NULL, None
     c = s[0]
@@ -112,6 +116,8 @@ def resolve_plain(s: str) -> tuple[str, Any]:
 
 
 def _parse_uint(p: str) -> int:
+    from extsecrets.templates.funcs._cast import go_parse_int  # see resolve_plain
+
     if p.startswith(("+", "-")):
         raise ValueError("invalid syntax")
     n = go_parse_int(p, 0, 65)
@@ -163,9 +169,22 @@ def first_document(text: str) -> yaml.Node | None:
 def shortest32(value: float) -> str:
     """``strconv.FormatFloat(value, 'g', -1, 32)``: the shortest text that reads back as the
     float32 nearest ``value`` (beyond float32's range that is ``+Inf``/``-Inf``)."""
-    target = struct.unpack("f", struct.pack("f", value))[0]
+    try:
+        target = struct.unpack("f", struct.pack("f", value))[0]
+    except OverflowError:  # rounds beyond float32's largest value
+        target = math.copysign(math.inf, value)
+    if math.isinf(target) or math.isnan(target):
+        return format_float(target)
     for digits in range(1, 10):
         text = f"{target:.{digits}g}"
         if struct.unpack("f", struct.pack("f", float(text)))[0] == target:
             return format_float(float(text))
     return format_float(target)
+
+
+def float_key(value: float) -> str:
+    """sigs.k8s.io/yaml's text of a float map key: float32's shortest form, with infinities and
+    NaN as YAML writes them (``.inf``, ``-.inf``, ``.nan``), also for a key beyond float32's
+    range; values keep ``+Inf``."""
+    text = shortest32(value)
+    return {"+Inf": ".inf", "-Inf": "-.inf", "NaN": ".nan"}.get(text, text)

@@ -9,7 +9,6 @@ emitter, a sibling of the libyaml emitter go-yaml ports, with go-yaml's quoting 
 from __future__ import annotations
 
 import functools
-import math
 import re
 from typing import Any
 
@@ -23,8 +22,8 @@ from extsecrets.templates.goyaml import (
     STR,
     TS,
     first_document,
+    float_key,
     resolve_plain,
-    shortest32,
 )
 from extsecrets.templates.values import format_float
 
@@ -254,11 +253,7 @@ def _key_string(k: Any) -> str:
     if k is None:
         raise _YamlError("unsupported map key of type: %!s(<nil>), key: <nil>")
     if isinstance(k, float):
-        if math.isnan(k):
-            return ".nan"
-        if math.isinf(k):
-            return ".inf" if k > 0 else "-.inf"
-        return shortest32(k)
+        return float_key(k)
     raise _YamlError(f"unsupported map key of type: {type(k).__name__}")
 
 

@@ -123,6 +123,7 @@ class Operator:
         self.view = view
         self.clock = clock
         self.plugin = plugin
+        plugin.CLOCK = clock.wall  # generated values expire on the virtual clock
         self.engine = Engine(host, view.local, clock=clock.wall, workers=1)
         self.controller = Controller(
             self.engine,

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -28,6 +29,13 @@ def es(n: int, store_name: str = "s", interval: str = "60s") -> dict[str, Any]:
         refreshInterval=interval,
         data=[ref("v", KEYS[n % len(KEYS)])],
     )
+
+
+@pytest.fixture(autouse=True)
+def _real_clock_after(fake_plugin: tuple[Any, Any]) -> Iterator[None]:
+    """The fake plugin is shared by the session: give it back the wall clock."""
+    yield
+    fake_plugin[1].CLOCK = fake_plugin[1]._wall_clock
 
 
 @pytest.fixture

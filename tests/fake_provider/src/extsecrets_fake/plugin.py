@@ -13,7 +13,7 @@ import datetime as dt
 import json
 import os
 import threading
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from typing import Any, Literal
 
 import attrs
@@ -50,6 +50,15 @@ CALLS: list[dict[str, Any]] = []
 #: set by tests to let a hanging call return
 RELEASE = threading.Event()
 _LOCK = threading.Lock()
+
+
+def _wall_clock() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+#: the clock expiries are computed from; a test on virtual time sets it to its own clock, so
+#: an expiry is relative to the time the operator sees, not to how long the test really ran
+CLOCK: Callable[[], dt.datetime] = _wall_clock
 
 Failure = Literal["", "raise", "hang", "temporary", "permanent", "crash"]
 
@@ -160,7 +169,7 @@ def extsecrets_authenticate(
             )
         value = secret.data[where[2]].decode()
     ttl = subject.config.credentials_ttl if isinstance(subject, StoreView) else 3600
-    return Credentials(value, dt.datetime.now(dt.UTC) + dt.timedelta(seconds=ttl))
+    return Credentials(value, CLOCK() + dt.timedelta(seconds=ttl))
 
 
 def _value(config: FakeProvider, ref: RemoteRef | ExtractRef) -> str:
@@ -251,7 +260,7 @@ def extsecrets_generate(
     config: FakeToken = generator.config
     _misbehave(config.fail)
     expires = (
-        dt.datetime.now(dt.UTC) + dt.timedelta(seconds=config.ttl_seconds)
+        CLOCK() + dt.timedelta(seconds=config.ttl_seconds)
         if config.ttl_seconds is not None
         else None
     )

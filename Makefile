@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed
 # faster first install. A full install (STAMP) serves it too.
 DEMO_STAMP := $(VENV)/.installed-demo
 
-.PHONY: bench demo test lint unit quick install clean
+.PHONY: bench demo test lint unit quick reliability install clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -54,6 +54,13 @@ bench: $(STAMP)
 ## quick: the suite without the tests that need the real kube-apiserver (fast to iterate)
 quick: $(STAMP)
 	EXTSECRETS_STRICT_PLUGINS=1 $(BIN)/python -m pytest -m "not kube" $(PYTEST_ARGS)
+
+## reliability: the long variants of the reliability suite (docs/reliability.md); its figures
+## go to bench/results/reliability.json. Starts its own AWS emulator and kube-apiserver.
+reliability: $(STAMP)
+	EXTSECRETS_STRICT_PLUGINS=1 EXTSECRETS_RELIABILITY=long \
+		EXTSECRETS_RELIABILITY_REPORT=bench/results/reliability.json \
+		$(BIN)/python -m pytest -m reliability tests/reliability $(PYTEST_ARGS)
 
 ## test: everything CI runs
 test: lint unit

@@ -7,12 +7,13 @@ Needs the ``emulator`` extra (moto). Run it on its own with
 Besides moto's API (``POST /moto-api/reset`` clears every service), it serves:
 
 - ``GET /_extsecrets/requests``: every AWS request received, oldest first, as JSON objects
-  ``{service, operation, params, access_key_id, region, status, headers}``;
-  ``DELETE`` forgets them.
+  ``{service, operation, params, access_key_id, region, status, headers, time}`` (``time``:
+  when it arrived, UTC seconds); ``DELETE`` forgets them.
 - ``POST /_extsecrets/faults`` with ``{service, operation, code, status, message, count}``: the
   next ``count`` matching requests (``count`` -1: all) get that error instead of an answer (with
   ``body`` instead of ``code``: that JSON answer; with ``contains``: only requests whose body
-  holds that text, as when AWS refuses one id); ``DELETE`` removes every fault.
+  holds that text, as when AWS refuses one id); ``DELETE`` removes every fault. A ``service``
+  or ``operation`` that is ``"*"`` or left out matches every one (an outage of all of AWS).
 
 moto keeps no record of some parameters (STS session tags), hence the recorder.
 """
@@ -24,17 +25,20 @@ import io
 import json
 import re
 import threading
+import time
 import urllib.request
 from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import parse_qs
 
-__all__ = ["Emulator", "EmulatorClient"]
+__all__ = ["ANY", "Emulator", "EmulatorClient"]
 
 _CREDENTIAL = re.compile(r"Credential=([^/,\s]+)/\d+/([^/]+)/([^/]+)/")
 _CONTROL = "/_extsecrets/"
 # Unsigned query-protocol calls (AssumeRoleWithWebIdentity) name their API by version only.
 _UNSIGNED_VERSIONS = {"2011-06-15": "sts"}
+#: a fault's service or operation that matches every one
+ANY = "*"
 StartResponse = Callable[..., Any]
 
 
@@ -85,9 +89,9 @@ class _Recorder:
             for fault in self.faults:
                 if str(fault.get("contains", "")).encode() not in body:
                     continue
-                if fault.get("service", entry["service"]) != entry["service"]:
+                if fault.get("service", ANY) not in (ANY, entry["service"]):
                     continue
-                if fault.get("operation", entry["operation"]) != entry["operation"]:
+                if fault.get("operation", ANY) not in (ANY, entry["operation"]):
                     continue
                 if fault.get("access_key_id", entry["access_key_id"]) != entry["access_key_id"]:
                     continue
@@ -151,6 +155,7 @@ def _describe(environ: dict[str, Any], body: bytes) -> dict[str, Any] | None:
         "access_key_id": match.group(1) if match else None,
         "region": match.group(2) if match else None,
         "status": 0,
+        "time": time.time(),
         "headers": {
             k[5:].replace("_", "-").lower(): v
             for k, v in environ.items()
@@ -288,7 +293,9 @@ class EmulatorClient:
         contains: str | None = None,
     ) -> None:
         """Make the next ``count`` matching calls fail (``count`` -1: every one); with
-        ``contains``, only calls whose request body holds that text."""
+        ``contains``, only calls whose request body holds that text. ``service`` or
+        ``operation`` :data:`ANY` (``"*"``) matches every one: ``fail(ANY, ANY, ...)`` is an
+        outage of every AWS service the emulator serves."""
         fault: dict[str, Any] = {
             "service": service,
             "operation": operation,

@@ -218,3 +218,36 @@ def test_access_denied_on_a_read_is_not_retried_and_sanitised(aws, sm) -> None:
         "request id: <redacted>"
     )
     assert ops(aws).count("GetSecretValue") == 1
+
+
+def _denied_scenario(aws) -> None:
+    """An identity denied BatchGetSecretValue reads one by one."""
+    aws.fail("secretsmanager", "BatchGetSecretValue", "AccessDeniedException", count=-1)
+    aws.clear_requests()
+    world = AuthWorld(
+        SM_STORE % "", es("e", data=[{"secretKey": "a", "remoteRef": {"key": "other"}}])
+    )
+    assert synced(world)["app/e"].ok
+    assert ops(aws) == ["BatchGetSecretValue", "GetSecretValue"]
+    aws.reset_faults()
+
+
+def _allowed_scenario(aws) -> None:
+    """The same identity (the same keys), allowed now, in an engine of its own: one batch."""
+    aws.clear_requests()
+    world = AuthWorld(
+        SM_STORE % "", es("e", data=[{"secretKey": "a", "remoteRef": {"key": "other"}}])
+    )
+    assert synced(world)["app/e"].ok
+    assert data_of(world, "e") == {"a": b"value of other"}
+    assert ops(aws) == ["BatchGetSecretValue"]
+
+
+@pytest.mark.parametrize("order", ["denied first", "allowed first"])
+def test_a_denial_is_remembered_by_its_own_engine_only(aws, sm, order: str) -> None:
+    """The denial lives with the denied session: a later engine with the same keys (another
+    operator, another test) asks again. It used to be a process-wide memory, so a test that was
+    denied changed the calls of every later test with the same keys."""
+    scenarios = [_denied_scenario, _allowed_scenario]
+    for scenario in scenarios if order == "denied first" else scenarios[::-1]:
+        scenario(aws)

@@ -207,3 +207,36 @@ def test_throttling_is_temporary(aws, ssm) -> None:
     result = synced(world)["app/e"]
     assert result.retry
     assert "ThrottlingException" in (result.error or "")
+
+
+def _denied_scenario(aws) -> None:
+    """An identity denied GetParametersByPath describes, then reads in batches."""
+    aws.fail("ssm", "GetParametersByPath", "AccessDeniedException", count=-1)
+    aws.clear_requests()
+    world = AuthWorld(
+        PS_STORE % "", external_secret("e", dataFrom=[{"find": {"name": {"regexp": "^/app/"}}}])
+    )
+    assert synced(world)["app/e"].ok
+    assert ops(aws) == ["GetParametersByPath", "DescribeParameters", "GetParameters"]
+    aws.reset_faults()
+
+
+def _allowed_scenario(aws) -> None:
+    """The same identity (the same keys), allowed now, in an engine of its own: one call."""
+    aws.clear_requests()
+    world = AuthWorld(
+        PS_STORE % "", external_secret("e", dataFrom=[{"find": {"name": {"regexp": "^/app/"}}}])
+    )
+    assert synced(world)["app/e"].ok
+    assert set(data_of(world, "e")) == {"_app_db", "_app_json", "_app_list"}
+    assert ops(aws) == ["GetParametersByPath"]
+
+
+@pytest.mark.parametrize("order", ["denied first", "allowed first"])
+def test_a_denial_is_remembered_by_its_own_engine_only(aws, ssm, order: str) -> None:
+    """The denial lives with the denied session: a later engine with the same keys (another
+    operator, another test) asks again. It used to be a process-wide memory, so a test that was
+    denied changed the calls of every later test with the same keys."""
+    scenarios = [_denied_scenario, _allowed_scenario]
+    for scenario in scenarios if order == "denied first" else scenarios[::-1]:
+        scenario(aws)

@@ -12,7 +12,8 @@ All the references of the cycle arrive together, so reads are planned as a whole
   BatchGetSecretValue with filters otherwise.
 
 An identity denied ``BatchGetSecretValue`` falls back to ListSecrets and ``GetSecretValue`` per
-secret by itself (remembered for an hour, logged once, counted in ``FALLBACKS``).
+secret by itself (remembered for an hour by the session denied, logged once, counted in
+``FALLBACKS``).
 """
 
 from __future__ import annotations
@@ -187,7 +188,7 @@ class Reader:
 
     def __init__(self, session: AWSSession, prefix: str) -> None:
         self._client = session.client("secretsmanager")
-        self._principal = session.principal
+        self._session = session
         self._prefix = prefix
         self._limits = length_limits(self._client, "BatchGetSecretValue", "SecretIdList")
         self.current: dict[str, Outcome] = {}
@@ -195,11 +196,11 @@ class Reader:
     # --- the calls ------------------------------------------------------------------------------
 
     def _batch_allowed(self) -> bool:
-        return not DENIED.denied(self._principal)
+        return not DENIED.denied(self._session)
 
     def _denied(self, exc: BaseException) -> bool:
         if error_code(exc) in _DENIED_CODES:
-            DENIED.remember(self._principal)
+            DENIED.remember(self._session)
             return True
         return False
 

@@ -175,7 +175,7 @@ class Reader:
 
     def __init__(self, session: AWSSession, prefix: str) -> None:
         self._client = session.client("ssm")
-        self._principal = session.principal
+        self._session = session
         self._prefix = prefix
         self._limits = length_limits(self._client, "GetParameters", "Names")
         self.values: dict[str, Outcome | None] = {}
@@ -269,7 +269,7 @@ class Reader:
             return classify(exc)
 
     def _by_path(self, path: str) -> dict[str, str] | None:
-        if DENIED.denied(self._principal):
+        if DENIED.denied(self._session):
             return None
         found: dict[str, str] = {}
         try:
@@ -288,7 +288,7 @@ class Reader:
                     found[name] = value
         except Exception as exc:
             if error_code(exc) in _DENIED_CODES:
-                DENIED.remember(self._principal)
+                DENIED.remember(self._session)
                 return None
             raise classify(exc, f"fetching parameters by path {path}: ") from None
         return found

@@ -15,7 +15,7 @@ import yaml
 from extsecrets import __version__
 from extsecrets.cluster.local import LocalCluster
 from extsecrets.errors import PluginError
-from extsecrets.manifests import is_kubernetes_object, read_manifests
+from extsecrets.manifests import Document, is_kubernetes_object, read_manifests
 from extsecrets.model import CheckedObject, Problem, check_document
 from extsecrets.plugins import PluginHost, PluginInfo
 from extsecrets.render import Rendered, secret_manifest, status_entry
@@ -98,7 +98,7 @@ def validate(targets: Sequence[str]) -> None:
     for err in broken:
         click.echo(f"error: {err}", err=True)
 
-    checked: list[tuple[CheckedObject, str]] = []
+    checked: list[tuple[CheckedObject, Document]] = []
     for doc in documents:
         body = doc.body
         if not is_kubernetes_object(body):
@@ -107,12 +107,13 @@ def validate(targets: Sequence[str]) -> None:
                 err=True,
             )
             continue
-        checked.append((check_document(body, host), doc.where))
+        checked.append((check_document(body, host), doc))
 
     failed = False
     seen: dict[tuple[str, str, str | None, str], str] = {}
-    for obj, where in checked:
-        problems = list(obj.problems)
+    for obj, doc in checked:
+        where = doc.where
+        problems = [*doc.problems, *obj.problems]
         group = str(obj.raw.get("apiVersion")).rpartition("/")[0]
         key = (group, obj.ident.kind, obj.ident.namespace, obj.ident.name)
         if key in seen:
@@ -293,8 +294,13 @@ def _render(
     documents, broken = read_manifests(targets)
     for err in broken:
         click.echo(f"error: {err}", err=True)
-    bodies = [d.body for d in documents if is_kubernetes_object(d.body)]
-    rendered, cluster = render_manifests(bodies, host, plugin_timeout=plugin_timeout)
+    objects = [d for d in documents if is_kubernetes_object(d.body)]
+    rendered, cluster = render_manifests(
+        [d.body for d in objects if not d.problems],
+        host,
+        plugin_timeout=plugin_timeout,
+        refused=[(d.body, d.problems) for d in objects if d.problems],
+    )
     for line in rendered.problems:
         click.echo(line, err=True)
     return list(broken), rendered, cluster

@@ -11,19 +11,33 @@ from typing import IO, Any
 import attrs
 import yaml
 
+from extsecrets.model.problems import Problem
+from extsecrets.yaml_limits import (
+    MAX_DOCUMENTS,
+    MAX_FILE_BYTES,
+    DuplicateKey,
+    LimitedComposer,
+    YamlLimitError,
+)
+
 __all__ = [
     "Document",
     "ManifestError",
+    "duplicate_problem",
     "is_kubernetes_object",
     "parse_documents",
     "read_manifests",
+    "read_text",
 ]
 
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 
 
-class _Loader(yaml.SafeLoader):
-    """Safe YAML without timestamp conversion: Kubernetes keeps such values as strings."""
+class _Loader(LimitedComposer, yaml.SafeLoader):
+    """Safe YAML without timestamp conversion (Kubernetes keeps such values as strings), within
+    the limits above, and duplicate keys found."""
+
+    find_duplicates = True
 
 
 _Loader.yaml_implicit_resolvers = {
@@ -34,12 +48,14 @@ _Loader.yaml_implicit_resolvers = {
 
 @attrs.frozen
 class Document:
-    """One YAML document: where it came from (``file``, 1-based ``index`` and ``line``)."""
+    """One YAML document: where it came from (``file``, 1-based ``index`` and ``line``), and
+    what is wrong with it as YAML although it parsed (``problems``: keys defined twice)."""
 
     file: str
     index: int
     line: int
     body: Any = attrs.field(repr=False)
+    problems: tuple[Problem, ...] = ()
 
     @property
     def where(self) -> str:
@@ -72,9 +88,25 @@ def is_kubernetes_object(body: Any) -> bool:
     return isinstance(body, dict) and bool(body.get("apiVersion")) and bool(body.get("kind"))
 
 
-def parse_documents(text: str, file: str) -> Iterator[Document]:
-    """The documents of one YAML text (``kind: List`` expanded); ``file`` names it in errors."""
-    loader = _Loader(text)
+def duplicate_problem(dup: DuplicateKey, skip: int = 0) -> Problem:
+    """The problem of a key defined twice, its path ``skip`` items shorter."""
+    return Problem.at(
+        dup.path[skip:],
+        f"key defined more than once: at line {dup.first_line} and at line {dup.line}",
+    )
+
+
+def read_text(text: str, file: str) -> tuple[list[Document], list[ManifestError]]:
+    """The documents of one YAML text (``kind: List`` expanded), and what could not be read:
+    a document beyond a limit is skipped with an error naming it (the others are kept); a
+    syntax error loses the rest of the text; more than :data:`MAX_DOCUMENTS` loses it all.
+    ``file`` names the text in errors."""
+    try:
+        loader = _Loader(text)
+    except yaml.YAMLError as exc:  # a character YAML forbids (NUL...): checked before parsing
+        return [], [_yaml_error(exc, file, text)]
+    docs: list[Document] = []
+    errors: list[ManifestError] = []
     try:
         index = 0
         while loader.check_event(yaml.DocumentStartEvent, yaml.StreamStartEvent):
@@ -83,32 +115,103 @@ def parse_documents(text: str, file: str) -> Iterator[Document]:
                 continue
             index += 1
             line = loader.peek_event().start_mark.line + 1  # type: ignore[no-untyped-call]
-            body = loader.get_data()
-            if body is None:
+            where = f"{file} (document {index}, line {line})"
+            try:
+                body = loader.get_data()
+            except YamlLimitError as exc:
+                at = exc.problem_mark.line + 1
+                errors.append(ManifestError(f"{where}: {exc.problem} (line {at}); not read"))
+                _skip_document(loader)
                 continue
-            if (
-                isinstance(body, dict)
-                and body.get("kind") == "List"
-                and isinstance(body.get("items"), list)
-            ):
-                for item in body["items"]:
-                    yield Document(file, index, line, item)
-            else:
-                yield Document(file, index, line, body)
+            docs.extend(_documents(body, loader.duplicates, file, index, line, errors))
+            if len(docs) > MAX_DOCUMENTS:
+                return [], [
+                    ManifestError(f"{file}: more than {MAX_DOCUMENTS:,} documents; not read")
+                ]
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-        where = f"{file}:{mark.line + 1}:{mark.column + 1}" if mark else file
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise ManifestError(f"{where}: invalid YAML: {problem}") from None
+        errors.append(_yaml_error(exc, file, text))
     finally:
         loader.dispose()
+    return docs, errors
+
+
+def _documents(
+    body: Any,
+    duplicates: Sequence[DuplicateKey],
+    file: str,
+    index: int,
+    line: int,
+    errors: list[ManifestError],
+) -> Iterator[Document]:
+    if body is None:
+        return
+    if (
+        isinstance(body, dict)
+        and body.get("kind") == "List"
+        and isinstance(body.get("items"), list)
+    ):
+        for i, item in enumerate(body["items"]):
+            mine = [d for d in duplicates if d.path[:2] == ("items", i)]
+            problems = tuple(duplicate_problem(d, 2) for d in mine)
+            yield Document(file, index, line, item, problems)
+        for dup in duplicates:
+            if dup.path[:1] != ("items",) or len(dup.path) == 2:
+                where = f"{file} (document {index}, line {line})"
+                errors.append(ManifestError(f"{where}: {duplicate_problem(dup).line('List')}"))
+        return
+    yield Document(file, index, line, body, tuple(duplicate_problem(d) for d in duplicates))
+
+
+def _skip_document(loader: _Loader) -> None:
+    """Past the end of the document being read (the parser keeps no recursion)."""
+    while not loader.check_event(yaml.DocumentEndEvent):
+        loader.get_event()  # type: ignore[no-untyped-call]
+    loader.get_event()  # type: ignore[no-untyped-call]
+    loader.anchors = {}
+
+
+def _yaml_error(exc: yaml.YAMLError, file: str, text: str) -> ManifestError:
+    if isinstance(exc, yaml.reader.ReaderError):
+        line = text.count("\n", 0, exc.position) + 1
+        return ManifestError(
+            f"{file}:{line}: invalid YAML: character #x{exc.character:04x} is not allowed"
+        )
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    where = f"{file}:{mark.line + 1}:{mark.column + 1}" if mark else file
+    problem = getattr(exc, "problem", None) or str(exc)
+    return ManifestError(f"{where}: invalid YAML: {problem}")
+
+
+def parse_documents(text: str, file: str) -> Iterator[Document]:
+    """The documents of one YAML text; the first error that :func:`read_text` found, if any,
+    is raised (as :class:`ManifestError`) after the documents that could be read."""
+    docs, errors = read_text(text, file)
+    yield from docs
+    if errors:
+        raise errors[0]
+
+
+def _read(file: str, stdin: IO[str] | None) -> tuple[str, str]:
+    """The text of ``file`` (``-``: stdin) and its name; refused beyond MAX_FILE_BYTES."""
+    if file == "-":
+        text, name = (stdin or sys.stdin).read(MAX_FILE_BYTES + 1), "<stdin>"
+    else:
+        name = file
+        size = Path(file).stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise ManifestError(f"{file}: larger than {MAX_FILE_BYTES:,} bytes; not read")
+        with open(file, encoding="utf-8") as f:
+            text = f.read(MAX_FILE_BYTES + 1)
+    if len(text) > MAX_FILE_BYTES:
+        raise ManifestError(f"{name}: larger than {MAX_FILE_BYTES:,} bytes; not read")
+    return text, name
 
 
 def read_manifests(
     targets: Sequence[str], stdin: IO[str] | None = None
 ) -> tuple[list[Document], list[ManifestError]]:
-    """Every document of every target, in order, and the files that could not be read or
-    parsed (each reported once; the other files are still read)."""
+    """Every document of every target, in order, and the files or documents that could not be
+    read or parsed (each reported once; the other files and documents are still read)."""
     docs: list[Document] = []
     errors: list[ManifestError] = []
     for target in targets:
@@ -119,15 +222,17 @@ def read_manifests(
             continue
         for file in files:
             try:
-                if file == "-":
-                    text, name = (stdin or sys.stdin).read(), "<stdin>"
-                else:
-                    text, name = Path(file).read_text(encoding="utf-8"), file
-                docs.extend(parse_documents(text, name))
+                text, name = _read(file, stdin)
             except UnicodeDecodeError:  # its text quotes a byte of the file, maybe of a Secret
                 errors.append(ManifestError(f"{file}: cannot read: not valid UTF-8"))
+                continue
             except OSError as exc:
                 errors.append(ManifestError(f"{file}: cannot read: {exc}"))
+                continue
             except ManifestError as exc:
                 errors.append(exc)
+                continue
+            found, failed = read_text(text, name)
+            docs.extend(found)
+            errors.extend(failed)
     return docs, errors

@@ -10,7 +10,7 @@ garbage collector delete it.
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import attrs
@@ -18,7 +18,8 @@ import attrs
 from extsecrets.cluster.local import LocalCluster
 from extsecrets.cluster.objects import Condition, ExternalSecretStatus, SecretObject
 from extsecrets.errors import escape_controls
-from extsecrets.model import CheckedObject
+from extsecrets.model import Problem
+from extsecrets.model.documents import object_id
 from extsecrets.plugins import PluginHost
 from extsecrets.sync.engine import Engine
 from extsecrets.sync.status import ERROR_REASON, to_wire
@@ -38,15 +39,31 @@ class Rendered:
 
 
 def render(
-    documents: Iterable[Any], host: PluginHost, *, plugin_timeout: float = 60.0
+    documents: Iterable[Any],
+    host: PluginHost,
+    *,
+    plugin_timeout: float = 60.0,
+    refused: Iterable[tuple[Mapping[str, Any], Sequence[Problem]]] = (),
 ) -> tuple[Rendered, LocalCluster]:
+    """Sync the ExternalSecrets of ``documents``. The objects of ``refused`` (each with the
+    errors found while reading it, such as a key defined twice) are not used: their problems
+    are reported, an ExternalSecret among them fails as an invalid manifest."""
     cluster = LocalCluster.from_documents(documents, host)
     problems: list[str] = []
     failures: list[tuple[str, str, str]] = []
     statuses: list[tuple[str, str, ExternalSecretStatus]] = []
+    for body, found in refused:
+        ident = object_id(body)
+        if ident.kind == "ExternalSecret" and found:
+            first = _first_error(found)
+            ns = ident.namespace or "default"
+            failures.append((ns, ident.name, f"invalid manifest: {first}"))
+            statuses.append((ns, ident.name, _invalid_status(first)))
+        else:
+            problems.extend(p.line(ident) for p in found)
     for obj in cluster.checked:
         if obj.ident.kind == "ExternalSecret" and obj.modelled and not obj.ok:
-            first = _first_error(obj)
+            first = _first_error(obj.problems)
             ns = obj.ident.namespace or "default"
             failures.append((ns, obj.ident.name, f"invalid manifest: {first}"))
             statuses.append((ns, obj.ident.name, _invalid_status(first)))
@@ -74,8 +91,8 @@ def render(
     return rendered, cluster
 
 
-def _first_error(obj: CheckedObject) -> str:
-    problem = next(p for p in obj.problems if p.is_error)
+def _first_error(problems: Iterable[Problem]) -> str:
+    problem = next(p for p in problems if p.is_error)
     return f"{problem.path}: {problem.message}" if problem.path else problem.message
 
 

@@ -19,11 +19,11 @@ from extsecrets.templates.goyaml import (
     MERGE,
     PLAIN,
     TS,
-    first_document,
     float_key,
     resolve_plain,
     shortest32,
 )
+from extsecrets.yaml_limits import YamlLimitError, go_first_document
 
 __all__ = ["KeysAndValuesError", "parse_keys_and_values"]
 
@@ -141,7 +141,9 @@ def parse_keys_and_values(output: bytes) -> dict[str, str]:
 def _first_node(text: str) -> yaml.Node | None:
     """go-yaml v2 reads the first document only (a stream may hold more)."""
     try:
-        return first_document(text)
+        return go_first_document(text)
+    except YamlLimitError as exc:
+        raise KeysAndValuesError(f"error converting YAML to JSON: yaml: {exc.problem}") from None
     except yaml.reader.ReaderError:
         raise KeysAndValuesError(
             "error converting YAML to JSON: yaml: control characters are not allowed"

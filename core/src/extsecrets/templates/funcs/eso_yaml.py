@@ -21,11 +21,11 @@ from extsecrets.templates.goyaml import (
     PLAIN,
     STR,
     TS,
-    first_document,
     float_key,
     resolve_plain,
 )
 from extsecrets.templates.values import format_float
+from extsecrets.yaml_limits import YamlLimitError, go_first_document
 
 from ._gojson import JSONError, marshal, unmarshal
 from ._model import NilSlice
@@ -338,8 +338,11 @@ def _jsonable(v: Any) -> Any:
 def fromYaml(text: str) -> dict[str, Any]:
     m: dict[str, Any] = {}
     try:
-        node = first_document(text)
+        node = go_first_document(text)
         obj = _jsonable(_construct(node, {})) if node is not None else None
+    except YamlLimitError as e:  # go-yaml: "yaml: document contains excessive aliasing"
+        m["Error"] = f"error converting YAML to JSON: yaml: {e.problem}"
+        return m
     except yaml.MarkedYAMLError as e:
         m["Error"] = f"error converting YAML to JSON: yaml: {_go_yaml_problem(e, text)}"
         return m

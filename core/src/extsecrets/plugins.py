@@ -11,8 +11,10 @@ error). ``EXTSECRETS_DISABLE_PLUGINS=name,...`` keeps plugins from being importe
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib.metadata
 import logging
+import math
 import os
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from typing import Any, Literal
@@ -20,8 +22,8 @@ from typing import Any, Literal
 import attrs
 import pluggy
 
-from extsecrets import hookspecs
-from extsecrets.errors import ConfigError, ExtSecretsError, PluginError
+from extsecrets import errors, hookspecs
+from extsecrets.errors import ConfigError, ExtSecretsError, PluginError, escape_controls
 from extsecrets.types import (
     Credentials,
     FetchOutcome,
@@ -31,6 +33,8 @@ from extsecrets.types import (
     GeneratorView,
     ProviderService,
     Registration,
+    SecretBytes,
+    SecretMap,
     StoreView,
     provider_label,
 )
@@ -38,6 +42,7 @@ from extsecrets.types import (
 __all__ = [
     "DISABLE_ENV",
     "ENTRY_POINT_GROUP",
+    "MAX_ANSWER_BYTES",
     "STRICT_ENV",
     "PluginHost",
     "PluginInfo",
@@ -50,6 +55,13 @@ STRICT_ENV = "EXTSECRETS_STRICT_PLUGINS"
 DISABLE_ENV = "EXTSECRETS_DISABLE_PLUGINS"
 
 Status = Literal["active", "disabled", "failed"]
+
+#: The most bytes one answer of a plugin may hold (a value, or the values of one map or of one
+#: generator output together): twice what a Kubernetes Secret holds (1 MiB), so a base64 text
+#: that decodes to a full Secret still passes. A larger answer is refused before the engine keeps
+#: it: it fails the references that asked for it, and a plugin returning ever larger values
+#: cannot make the operator hold them.
+MAX_ANSWER_BYTES = 2 * 1024 * 1024
 
 
 @attrs.frozen
@@ -372,17 +384,20 @@ class PluginHost:
             )
         try:
             result = self._caller(hook, plugin)(**kwargs)
-        except ExtSecretsError:
+        except ExtSecretsError as exc:
+            raise own_error(exc, plugin) from None
+        except KeyboardInterrupt:
             raise
-        except Exception as exc:
-            # The message of an arbitrary exception may carry secret material: name its type only.
+        except BaseException as exc:  # SystemExit too: a plugin does not end the operator
+            # The message of an arbitrary exception may carry secret material (and reading it
+            # may fail): name its type only, and keep neither it nor its frames.
             raise PluginError(
-                f"plugin {plugin} failed in {hook}: {type(exc).__name__}", plugin=plugin
-            ) from exc
+                f"plugin {plugin} failed in {hook}: {type_name(exc)}", plugin=plugin
+            ) from None
         if returns is not None and not isinstance(result, returns):
             wanted = " or ".join(t.__name__ for t in returns)
             raise PluginError(
-                f"plugin {plugin}: {hook} returned {type(result).__name__}, expected {wanted}",
+                f"plugin {plugin}: {hook} returned {type_name(result)}, expected {wanted}",
                 plugin=plugin,
             )
         return result
@@ -400,8 +415,16 @@ class PluginHost:
             subject=subject,
             namespace=namespace,
             cluster=cluster,
-            session_tags=self.session_tags(subject, namespace),
+            session_tags=self._tags_for("extsecrets_credentials_key", plugin, subject, namespace),
         )
+        try:
+            hash(key)  # (here, on the plugin's time: the engine keys its caches by it)
+        except Exception:
+            raise PluginError(
+                f"plugin {plugin}: extsecrets_credentials_key returned a key of type "
+                f"{type_name(key)}, which is not hashable",
+                plugin=plugin,
+            ) from None
         return key
 
     def authenticate(
@@ -418,16 +441,19 @@ class PluginHost:
             subject=subject,
             namespace=namespace,
             cluster=cluster,
-            session_tags=self.session_tags(subject, namespace),
+            session_tags=self._tags_for("extsecrets_authenticate", plugin, subject, namespace),
         )
-        return creds
+        return Credentials(
+            creds.value,
+            _expiry(creds.expires_at, plugin, "extsecrets_authenticate", "Credentials"),
+        )
 
     def fetch(
         self, store: StoreView, credentials: Credentials | None, refs: Sequence[FetchRef]
     ) -> Mapping[FetchRef, FetchOutcome]:
         """One batched read for one store. Refs the plugin left unanswered come back as errors."""
         plugin = self._provider_hit(store)[0]
-        answers: Mapping[FetchRef, FetchOutcome] = self._call(
+        answers: Mapping[FetchRef, object] = self._call(
             "extsecrets_fetch",
             plugin,
             (Mapping,),
@@ -436,7 +462,15 @@ class PluginHost:
             refs=list(refs),
         )
         missing = PluginError(f"plugin {plugin} gave no answer for this reference", plugin=plugin)
-        return {ref: answers.get(ref, missing) for ref in refs}
+        try:
+            # (on the calling worker: a mapping that hangs when read is timed out as a call)
+            return {ref: _answer(answers.get(ref, missing), plugin) for ref in refs}
+        except Exception:
+            raise PluginError(
+                f"plugin {plugin}: the answer of extsecrets_fetch could not be read "
+                f"({type_name(answers)})",
+                plugin=plugin,
+            ) from None
 
     def generate(
         self, generator: GeneratorView, credentials: Credentials | None, cluster: Any
@@ -451,7 +485,17 @@ class PluginHost:
             credentials=credentials,
             cluster=cluster,
         )
-        return out
+        hook = "extsecrets_generate"
+        try:
+            data = _values(out.data, plugin, hook)
+        except ExtSecretsError:
+            raise
+        except Exception:
+            raise PluginError(
+                f"plugin {plugin}: the data of what {hook} returned could not be read",
+                plugin=plugin,
+            ) from None
+        return Generated(data, _expiry(out.expires_at, plugin, hook, "Generated"))
 
     # --- collected calls ------------------------------------------------------------------------
 
@@ -461,26 +505,44 @@ class PluginHost:
         namespace: str,
         builtin: Mapping[str, str] | None = None,
     ) -> dict[str, str]:
-        """Tags from every plugin, merged in name order, then ``builtin`` applied last."""
+        """Tags from every plugin, merged in name order, then ``builtin`` applied last.
+
+        A plugin whose contribution fails or is not a mapping of strings fails the whole
+        request: credentials without the tags a plugin meant to add are not what was asked for.
+        """
         merged: dict[str, str] = {}
+        hook = "extsecrets_session_tags"
         for info in self.plugins:
-            if info.status != "active" or "extsecrets_session_tags" not in self._hooks[info.name]:
+            if info.status != "active" or hook not in self._hooks[info.name]:
                 continue
-            results = self._call(
-                "extsecrets_session_tags", info.name, subject=subject, namespace=namespace
-            )
+            results = self._call(hook, info.name, subject=subject, namespace=namespace)
             part = results[0] if results else None
             if part is None:
                 continue
-            if not isinstance(part, Mapping):
+            try:
+                items = list(part.items()) if isinstance(part, Mapping) else None
+            except Exception:
+                items = None
+            if items is None or not all(type(k) is str and type(v) is str for k, v in items):
                 raise PluginError(
-                    f"plugin {info.name}: extsecrets_session_tags returned "
-                    f"{type(part).__name__}, expected Mapping",
+                    f"plugin {info.name}: {hook} returned {type_name(part)}, expected a "
+                    "mapping of strings to strings",
                     plugin=info.name,
                 )
-            merged.update({str(k): str(v) for k, v in part.items()})
+            merged.update(items)
         merged.update(builtin or {})
         return merged
+
+    def _tags_for(
+        self, hook: str, plugin: str, subject: StoreView | GeneratorView, namespace: str
+    ) -> dict[str, str]:
+        """The session tags, when the ``hook`` implementation of ``plugin`` takes them: an
+        auth plugin that does not use them does not fail because another plugin's
+        contribution failed."""
+        impls = self._pm.hook.__dict__[hook].get_hookimpls()
+        if not any(i.plugin_name == plugin and "session_tags" in i.argnames for i in impls):
+            return {}
+        return self.session_tags(subject, namespace)
 
     def api_calls(self) -> dict[tuple[str, str, str], int]:
         """Backend call counts from every plugin implementing ``extsecrets_api_calls``."""
@@ -499,11 +561,16 @@ class PluginHost:
                 continue
             try:
                 results = self._call(hook, info.name)
+                counts = _counts_of(results)
             except ExtSecretsError:
                 continue
-            for part in results:
-                for key, count in (part or {}).items():
-                    total[key] = total.get(key, 0) + int(count)
+            except Exception:
+                log.warning(
+                    "plugin %s: %s answered something unreadable; left out", info.name, hook
+                )
+                continue
+            for key, count in counts.items():
+                total[key] = total.get(key, 0) + count
         return total
 
 
@@ -539,3 +606,168 @@ def _conflicts(registered: Sequence[tuple[_Candidate, Registration]]) -> dict[st
             if others:
                 reasons.setdefault(cand.name, []).append(f"{what} is also claimed by {others}")
     return reasons
+
+
+# --- what plugins return, made safe to keep ---------------------------------------------------
+
+
+def type_name(obj: object) -> str:
+    """The name of ``obj``'s class for a message: read from the class itself (not through a
+    metaclass, which could answer anything), on one line, at most 80 characters."""
+    name = type.__dict__["__name__"].__get__(type(obj))
+    return escape_controls(str.__str__(name)[:80])
+
+
+#: the core's error classes an error of a plugin's own class is carried as (most specific first)
+_CORE_ERRORS: tuple[type[ExtSecretsError], ...] = (
+    errors.NotFoundError,
+    errors.TemporaryError,
+    errors.ReferentAuthError,
+    errors.AuthError,
+    errors.PermanentError,
+    errors.ConfigError,
+    errors.PluginError,
+    ExtSecretsError,
+)
+
+
+def own_error(exc: ExtSecretsError, plugin: str) -> ExtSecretsError:
+    """``exc`` as the core can keep it: an error of a class the core defines, whose text is a
+    plain string. A plugin's own subclass (which may override ``__str__`` or ``__repr__``, to
+    fail or to show more than it should) becomes its nearest class of the core, with the text
+    it was given; an error whose text cannot be read says so."""
+    try:
+        message = exc.message
+    except Exception:
+        message = None
+    cls = type(exc)
+    if cls.__module__.partition(".")[0] == "extsecrets" and type(message) is str:
+        return exc  # one of the core's (including the cluster adapter's), as it was made
+    base = next(c for c in _CORE_ERRORS if isinstance(exc, c))
+    if type(message) is not str:
+        message = f"plugin {plugin} gave an error without a readable message ({type_name(exc)})"
+    out = base.__new__(base)
+    ExtSecretsError.__init__(out, message)
+    if isinstance(out, errors.TemporaryError):
+        out.retry_after = _retry_hint(exc)
+    if isinstance(out, errors.ConfigError):
+        out.path, out.reason = "", message
+    if isinstance(out, errors.PluginError):
+        out.plugin = plugin
+    return out
+
+
+def _retry_hint(exc: ExtSecretsError) -> float | None:
+    hint = getattr(exc, "retry_after", None)
+    if type(hint) not in (int, float) or not isinstance(hint, int | float):
+        return None
+    return float(hint) if math.isfinite(hint) and hint >= 0 else None
+
+
+def _answer(answer: object, plugin: str) -> FetchOutcome:
+    """One answer of ``extsecrets_fetch``, checked and rebuilt from plain values: what the
+    engine keeps holds nothing of the plugin's own classes."""
+    hook = "extsecrets_fetch"
+    if isinstance(answer, ExtSecretsError):
+        return own_error(answer, plugin)
+    if isinstance(answer, SecretBytes):
+        return _bytes(answer, plugin, hook)
+    if isinstance(answer, SecretMap):
+        try:
+            return SecretMap(_values(answer, plugin, hook))
+        except PluginError as exc:
+            return exc
+    if isinstance(answer, BaseException):
+        return PluginError(
+            f"plugin {plugin}: {hook} answered an exception ({type_name(answer)}) instead of "
+            "raising it",
+            plugin=plugin,
+        )
+    return PluginError(
+        f"plugin {plugin}: {hook} answered {type_name(answer)}, expected SecretBytes, "
+        "SecretMap or an error",
+        plugin=plugin,
+    )
+
+
+def _bytes(value: SecretBytes, plugin: str, hook: str) -> SecretBytes | PluginError:
+    raw = value.value
+    if type(raw) is not bytes:
+        return _wrong(plugin, hook, "a SecretBytes holding a value", raw, "bytes")
+    if len(raw) > MAX_ANSWER_BYTES:
+        return _too_big(len(raw), plugin, hook)
+    return value if type(value) is SecretBytes else SecretBytes(raw)
+
+
+def _wrong(plugin: str, hook: str, what: str, obj: object, expected: str) -> PluginError:
+    return PluginError(
+        f"plugin {plugin}: {hook} answered {what} of type {type_name(obj)}, expected {expected}",
+        plugin=plugin,
+    )
+
+
+def _too_big(size: int, plugin: str, hook: str) -> PluginError:
+    return PluginError(
+        f"plugin {plugin}: {hook} answered {size} bytes, more than the {MAX_ANSWER_BYTES} "
+        "an answer may hold",
+        plugin=plugin,
+    )
+
+
+def _values(data: object, plugin: str, hook: str) -> dict[str, SecretBytes]:
+    """A map of named values, checked (string keys, ``SecretBytes`` of bytes, at most
+    :data:`MAX_ANSWER_BYTES` together) and copied; raises :class:`PluginError` otherwise."""
+    if not isinstance(data, Mapping):
+        raise _wrong(plugin, hook, "a map", data, "a mapping")
+    out: dict[str, SecretBytes] = {}
+    size = 0
+    for key, value in data.items():
+        if type(key) is not str:
+            raise _wrong(plugin, hook, "a map with a key", key, "str")
+        if not isinstance(value, SecretBytes):
+            raise _wrong(plugin, hook, "a map holding a value", value, "SecretBytes")
+        checked = _bytes(value, plugin, hook)
+        if isinstance(checked, PluginError):
+            raise checked
+        size += len(checked.value)
+        if size > MAX_ANSWER_BYTES:
+            raise _too_big(size, plugin, hook)
+        out[key] = checked
+    return out
+
+
+def _expiry(value: object, plugin: str, hook: str, what: str) -> dt.datetime | None:
+    """An expiry a plugin gave: ``None`` or an aware datetime (returned in UTC)."""
+    if value is None:
+        return None
+    if type(value) is dt.datetime:
+        try:
+            if value.utcoffset() is not None:
+                return value.astimezone(dt.UTC)
+        except Exception:
+            pass
+    raise PluginError(
+        f"plugin {plugin}: {hook} returned a {what} whose expires_at is a "
+        f"{'naive datetime' if type(value) is dt.datetime else type_name(value)}, "
+        "expected an aware datetime or None",
+        plugin=plugin,
+    )
+
+
+def _counts_of(results: object) -> dict[Any, int]:
+    """The counts of a counting hook's answers; entries that are not (tuple of strings,
+    whole number) are left out."""
+    total: dict[Any, int] = {}
+    for part in results if isinstance(results, list) else ():
+        if not isinstance(part, Mapping):
+            continue
+        for key, count in part.items():
+            if not (
+                type(key) is tuple
+                and all(type(k) is str for k in key)
+                and type(count) is int
+                and count >= 0
+            ):
+                continue
+            total[key] = total.get(key, 0) + count
+    return total

@@ -48,7 +48,7 @@ from extsecrets.plugins import PluginHost
 from extsecrets.sync import status as st
 from extsecrets.sync.assemble import Entry, Outcome, assemble, plan_entries
 from extsecrets.sync.credentials import CredentialCache
-from extsecrets.sync.isolation import run_isolated
+from extsecrets.sync.isolation import StuckCalls, run_isolated
 from extsecrets.sync.schedule import renew_delay, with_refresh_by
 from extsecrets.sync.scrub import ValueScrubber
 from extsecrets.sync.stores import StoreResolver, parse_store_status, store_view
@@ -159,6 +159,8 @@ class Engine:
             credential_cache if credential_cache is not None else CredentialCache(clock=clock)
         )
         self._clock = clock
+        #: plugin calls abandoned at their time limit that have not returned yet, by lane
+        self.stuck = StuckCalls()
 
     # --- the cycle ------------------------------------------------------------------------------
 
@@ -248,6 +250,8 @@ class Engine:
             timeout=self.plugin_timeout,
             workers=self.workers,
             on_timeout=lambda s: self._timeout(f"credentials key for {_store_label(s.store)}"),
+            stuck=self.stuck,
+            lane=lambda s: ("credentials key", s),
         )
         # Subjects without a cacheable key authenticate on their own, each once per cycle.
         auth_key: dict[_Subject, Hashable | ExtSecretsError] = {}
@@ -278,6 +282,8 @@ class Engine:
             on_timeout=lambda key: self._timeout(
                 f"authentication for {_store_label(needed[key].store)}"
             ),
+            stuck=self.stuck,
+            lane=lambda key: ("authenticate", key),
         )
         for key, value in fresh.items():
             creds[key] = value
@@ -366,8 +372,21 @@ class Engine:
             ref = plans[key[0]][key[1]].generator_ref
             return self._timeout(f"generator {ref.kind if ref else ''}")
 
+        def lane(key: Hashable) -> Hashable:
+            if isinstance(key, _Group):
+                return ("fetch", key)
+            assert isinstance(key, tuple)
+            ref = plans[key[0]][key[1]].generator_ref
+            assert ref is not None
+            return ("generate", _namespace(items[key[0]]), ref.kind, ref.name)
+
         done = run_isolated(
-            tasks, timeout=self.plugin_timeout, workers=self.workers, on_timeout=on_timeout
+            tasks,
+            timeout=self.plugin_timeout,
+            workers=self.workers,
+            on_timeout=on_timeout,
+            stuck=self.stuck,
+            lane=lane,
         )
         fetched = {k: v for k, v in done.items() if isinstance(k, _Group)}
         generated = {k: v for k, v in done.items() if not isinstance(k, _Group)}

@@ -1,0 +1,222 @@
+"""Provider ``faulty`` and generator kind ``FaultyToken``: each store (or generator object) says
+in its manifest how to misbehave (``fault``), so one operator process serves a store that raises
+next to one that hangs, one that answers garbage, one that leaks memory and one that works.
+
+Every fault plants :data:`SECRET` where a careless core would copy it into a message: in an
+exception's text, in a ``repr``, in the wrong-typed answer itself. The scenario checks that it
+never reaches a log line, a status or an event.
+
+A working store (``fault: ""``) answers ``<value>-<n>``, ``n`` counting the fetches of that store
+in this process, so every refresh changes the Secret and each one is visible at the API server.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+
+import attrs
+
+import extsecrets
+from extsecrets.errors import ExtSecretsError, PermanentError
+from extsecrets.types import (
+    FetchRef,
+    Generated,
+    GeneratorKind,
+    GeneratorView,
+    ProviderService,
+    Registration,
+    RemoteRef,
+    SecretBytes,
+    SecretMap,
+    StoreView,
+)
+
+SECRET = "faulty-s3cr3t-7f3a9c1e"
+MIB = 1024 * 1024
+
+#: what the "leak" fault keeps forever, as a careless cache would
+LEAKED: list[bytes] = []
+#: calls still inside a "hang" fault (they never return)
+HANGING: list[str] = []
+_FETCHES: dict[str, int] = {}
+_LOCK = threading.Lock()
+_NEVER = threading.Event()
+
+
+@attrs.frozen
+class FaultyProvider:
+    fault: str = ""
+    value: str = "v"
+    leak_mib: int = 4
+    size_mib: int = 8
+
+
+@attrs.frozen
+class FaultyToken:
+    fault: str = ""
+
+
+class EvilError(Exception):
+    """Its text cannot be read; its repr is the secret."""
+
+    def __str__(self) -> str:
+        raise RuntimeError(f"no text for you: {SECRET}")
+
+    def __repr__(self) -> str:
+        return f"EvilError({SECRET})"
+
+
+class EvilPluginError(PermanentError):
+    """One of the core's own classes, with a text that cannot be read."""
+
+    def __str__(self) -> str:
+        raise RuntimeError(SECRET)
+
+    def __repr__(self) -> str:
+        raise RuntimeError(SECRET)
+
+
+class Evil:
+    """An answer whose repr and str raise."""
+
+    def __repr__(self) -> str:
+        raise RuntimeError(SECRET)
+
+    __str__ = __repr__
+
+
+class Leaky:
+    """An answer whose repr and str show the secret."""
+
+    def __repr__(self) -> str:
+        return f"Leaky(password={SECRET})"
+
+    __str__ = __repr__
+
+
+class Unreadable(Mapping[FetchRef, Any]):
+    """A mapping that fails when it is read."""
+
+    def __getitem__(self, key: FetchRef) -> Any:
+        raise KeyError(SECRET)
+
+    def __iter__(self) -> Iterator[FetchRef]:
+        raise RuntimeError(SECRET)
+
+    def __len__(self) -> int:
+        return 1
+
+
+@extsecrets.hookimpl
+def extsecrets_register() -> Registration:
+    return Registration(
+        providers=[ProviderService(provider="faulty", config_type=FaultyProvider)],
+        generators=[
+            GeneratorKind(
+                kind="FaultyToken",
+                api_version="generators.external-secrets.io/v1alpha1",
+                config_type=FaultyToken,
+            )
+        ],
+    )
+
+
+def _hang(what: str) -> None:
+    with _LOCK:
+        HANGING.append(what)
+    _NEVER.wait()
+
+
+def _raise(fault: str) -> None:
+    if fault == "raise":
+        raise RuntimeError(f"the backend refused password={SECRET}")
+    if fault == "raise-evil":
+        raise EvilError()
+    if fault == "raise-evil-extsecrets":
+        raise EvilPluginError("the backend refused")
+    if fault == "raise-exit":
+        raise SystemExit(SECRET)
+    if fault == "hang":
+        _hang("fetch")
+
+
+def _good(store: StoreView, refs: Sequence[FetchRef]) -> dict[FetchRef, Any]:
+    config: FaultyProvider = store.config
+    with _LOCK:
+        n = _FETCHES[store.name] = _FETCHES.get(store.name, 0) + 1
+    text = f"{config.value}-{n}".encode()
+    return {
+        ref: SecretBytes(text)
+        if isinstance(ref, RemoteRef)
+        else SecretMap({"a": SecretBytes(text)})
+        for ref in refs
+    }
+
+
+#: answers to every reference, by fault
+_ANSWERS: dict[str, Any] = {
+    "exception-answer": lambda config: ValueError(SECRET),
+    "evil-answer": lambda config: Evil(),
+    "evil-error-answer": lambda config: EvilPluginError("the backend refused"),
+    "leaky-repr": lambda config: Leaky(),
+    "str-value": lambda config: SECRET,
+    "str-bytes": lambda config: SecretBytes(SECRET),  # type: ignore[arg-type]
+    "none-bytes": lambda config: SecretBytes(None),  # type: ignore[arg-type]
+    "none-answer": lambda config: None,
+    "map-for-value": lambda config: SecretMap({"a": SecretBytes(SECRET.encode())}),
+    "bad-keys": lambda config: SecretMap(
+        {"..": SecretBytes(SECRET.encode()), "k" * 300: SecretBytes(b"x")}
+    ),
+    "non-str-keys": lambda config: SecretMap({7: SecretBytes(SECRET.encode())}),  # type: ignore[dict-item]
+    "raw-values": lambda config: SecretMap({"k": SECRET.encode()}),  # type: ignore[dict-item]
+    "huge": lambda config: SecretBytes(SECRET.encode() * (config.size_mib * MIB // len(SECRET))),
+}
+
+#: whole answers (instead of a mapping of answers), by fault
+_WHOLE: dict[str, Any] = {
+    "not-a-mapping": lambda: [SECRET],
+    "none": lambda: None,
+    "exception-returned": lambda: RuntimeError(SECRET),
+    "evil-object": Evil,
+    "unreadable-mapping": Unreadable,
+}
+
+
+@extsecrets.hookimpl
+def extsecrets_fetch(store: StoreView, refs: Sequence[FetchRef]) -> Any:
+    config: FaultyProvider = store.config
+    fault = config.fault
+    _raise(fault)
+    if fault == "leak":
+        with _LOCK:
+            LEAKED.append(bytes(config.leak_mib * MIB))
+        return _good(store, refs)
+    if fault in _WHOLE:
+        return _WHOLE[fault]()
+    if fault in _ANSWERS:
+        return {ref: _ANSWERS[fault](config) for ref in refs}
+    if fault:
+        raise PermanentError(f"unknown fault {fault!r}")
+    return _good(store, refs)
+
+
+@extsecrets.hookimpl
+def extsecrets_generate(generator: GeneratorView) -> Any:
+    fault = generator.config.fault
+    _raise(fault)
+    if fault == "str-data":
+        return Generated({"token": SECRET})  # type: ignore[dict-item]
+    if fault == "bad-expiry":
+        return Generated({"token": SecretBytes(b"t")}, expires_at=SECRET)  # type: ignore[arg-type]
+    if fault == "naive-expiry":
+        return Generated({"token": SecretBytes(b"t")}, expires_at=dt.datetime(2030, 1, 1))
+    if fault == "huge":
+        return Generated({"token": SecretBytes(bytes(8 * MIB))})
+    if fault == "evil-error-returned":
+        return EvilPluginError("the backend refused")
+    if fault:
+        raise ExtSecretsError(f"unknown fault {fault!r}")
+    return Generated({"token": SecretBytes(b"t")})

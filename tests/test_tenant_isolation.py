@@ -13,7 +13,6 @@ import pytest
 from aws_kit import ENV_KEY_ID, AuthWorld, client, data_of, external_secret
 
 from extsecrets.model.external_secret import ExternalSecret
-from extsecrets_aws_secretsmanager.fetch import DENIED
 
 TENANTS = ("team-a", "team-b", "team-c")
 BAD = "team-d"
@@ -33,12 +32,10 @@ REFUSED = "1 validation error detected: the id is refused"
 
 @pytest.fixture(autouse=True)
 def env_identity(aws: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """The controller's own identity (environment keys); no denial remembered from before."""
+    """The controller's own identity (environment keys); no fault left for the next test."""
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", ENV_KEY_ID)
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "env-secret")
-    DENIED._until.clear()
     yield
-    DENIED._until.clear()
     aws.reset_faults()
 
 

@@ -8,6 +8,14 @@
 #   tests/kube/apiserver.sh stop-apiserver DIR   stops only the kube-apiserver (etcd, the
 #                                       controller manager and every object stay)
 #   tests/kube/apiserver.sh start-apiserver DIR  starts it again: same port and certificates
+#   tests/kube/apiserver.sh start-extra-apiserver DIR  a second kube-apiserver over the same
+#                                       etcd, on another port (DIR/kubeconfig-extra): the cluster
+#                                       changes while the first one is away
+#   tests/kube/apiserver.sh stop-extra-apiserver DIR   stops that second one
+#
+# EXTSECRETS_KUBE_AUDIT=1 at `start`: every API server of DIR writes an audit log (JSON lines,
+# level Metadata: no object bodies) of the writes to Secrets, Leases and ExternalSecrets, to
+# DIR/audit.log (DIR/audit-extra.log for the extra one).
 #
 # Everything comes from Debian packages: nothing on PyPI ships a kube-apiserver and the machines
 # reach no other download site. Debian bookworm's *source* package `kubernetes` (upstream v1.20.2,
@@ -33,7 +41,7 @@ SA_ISSUER="https://kubernetes.default.svc.cluster.local"
 
 log() { printf '[kube %(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
-usage() { sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 
 # ---------------------------------------------------------------------------------------------
 # build
@@ -385,6 +393,8 @@ cmd_start() {
     # Tests that need etcd itself (compacting it to make a watch expire) find it here.
     printf 'http://127.0.0.1:%s\n' "$etcd_port" >"$d/etcd-url"
 
+    rm -f "$d/audit-policy.yaml" "$d"/audit*.log
+    if [ -n "${EXTSECRETS_KUBE_AUDIT:-}" ]; then write_audit_policy "$d/audit-policy.yaml"; fi
     start_apiserver "$d" "$etcd_port" "$api_port"
     local curl_admin=(curl -fsS --cacert "$d/ca.crt" --cert "$d/admin.crt" --key "$d/admin.key")
 
@@ -420,25 +430,56 @@ cmd_start() {
     echo "$d/kubeconfig"
 }
 
-# Starts the kube-apiserver of DIR on API_PORT, over the etcd on ETCD_PORT, and waits until it
-# is ready (used by `start`, and by `start-apiserver` after `stop-apiserver`).
-start_apiserver() {   # dir etcd_port api_port
-    local d="$1" etcd_port="$2" api_port="$3"
-    local server="https://127.0.0.1:$api_port"
+# The audit policy of EXTSECRETS_KUBE_AUDIT: who wrote which Secret, Lease or ExternalSecret
+# (status included), when, and with what answer; Metadata level, so no object body (no secret
+# value) is ever in the log.
+write_audit_policy() {   # file
+    cat >"$1" <<'EOF'
+apiVersion: audit.k8s.io/v1
+kind: Policy
+omitStages: [RequestReceived]
+rules:
+- level: Metadata
+  verbs: [create, update, patch, delete]
+  resources:
+  - group: ""
+    resources: [secrets]
+  - group: coordination.k8s.io
+    resources: [leases]
+  - group: external-secrets.io
+    resources: [externalsecrets, externalsecrets/status]
+- level: None
+EOF
+}
+
+# Starts a kube-apiserver of DIR (NAME: kube-apiserver, or kube-apiserver-extra) on API_PORT,
+# over the etcd on ETCD_PORT, and waits until it is ready (used by `start`, by `start-apiserver`
+# after `stop-apiserver`, and by `start-extra-apiserver`).
+start_apiserver() {   # dir etcd_port api_port [name]
+    local d="$1" etcd_port="$2" api_port="$3" name="${4:-kube-apiserver}"
+    local server="https://127.0.0.1:$api_port" audit=()
+    if [ -f "$d/audit-policy.yaml" ]; then
+        local log="$d/audit.log"
+        [ "$name" = kube-apiserver ] || log="$d/audit-${name#kube-apiserver-}.log"
+        # blocking mode: an event is in the file once the request was answered
+        audit=(--audit-policy-file "$d/audit-policy.yaml" --audit-log-path "$log"
+            --audit-log-format json --audit-log-mode blocking --audit-log-maxbackup 0)
+    fi
     # --insecure-port 0: 1.20 otherwise serves unauthenticated HTTP on 8080.
     # --endpoint-reconciler-type none: the `kubernetes` Service endpoints would otherwise be
     #   reconciled to the advertise address, which may not be a loopback one.
     # --cert-dir: where it would write self-signed certificates (default /var/run/kubernetes).
     # --watch-cache=false: watches are served by etcd itself, so one older than etcd's last
     #   compaction gets 410 Gone as on a busy cluster (the relist tests compact etcd to get it).
-    launch "$d" kube-apiserver "$BIN/kube-apiserver" \
+    launch "$d" "$name" "$BIN/kube-apiserver" \
+        "${audit[@]}" \
         --etcd-servers "http://127.0.0.1:$etcd_port" \
         --bind-address 127.0.0.1 \
         --secure-port "$api_port" \
         --insecure-port 0 \
         --advertise-address 127.0.0.1 \
         --endpoint-reconciler-type none \
-        --cert-dir "$d/apiserver-certs" \
+        --cert-dir "$d/$name-certs" \
         --tls-cert-file "$d/apiserver.crt" \
         --tls-private-key-file "$d/apiserver.key" \
         --client-ca-file "$d/ca.crt" \
@@ -451,38 +492,47 @@ start_apiserver() {   # dir etcd_port api_port
         --profiling=false \
         --watch-cache=false
     local curl_admin=(curl -fsS --cacert "$d/ca.crt" --cert "$d/admin.crt" --key "$d/admin.key")
-    wait_for kube-apiserver "$(pid_of "$d" kube-apiserver)" 90 "${curl_admin[@]}" "$server/readyz"
+    wait_for "$name" "$(pid_of "$d" "$name")" 90 "${curl_admin[@]}" "$server/readyz"
 }
 
 # Stops only the kube-apiserver of DIR (tests of an API server outage): etcd keeps every object,
 # the controller manager keeps running, and `start-apiserver` brings it back as it was.
-cmd_stop_apiserver() {
-    [ $# -eq 1 ] || usage
-    local d="$1" p
-    p="$(pid_of "$d" kube-apiserver 2>/dev/null || true)"
-    [ -n "$p" ] || die "no kube-apiserver in $d/pids"
+cmd_stop_apiserver() {   # dir [name]
+    [ $# -ge 1 ] || usage
+    local d="$1" name="${2:-kube-apiserver}" p
+    p="$(pid_of "$d" "$name" 2>/dev/null || true)"
+    [ -n "$p" ] || die "no $name in $d/pids"
     if alive "$p" && tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null | grep -qF "$d/"; then
         kill -TERM "$p" 2>/dev/null || true
         local deadline=$((SECONDS + 10))
         while alive "$p" && [ $SECONDS -lt $deadline ]; do sleep 0.2; done
         if alive "$p"; then kill -KILL "$p" 2>/dev/null || true; fi
     fi
-    awk '$2 != "kube-apiserver"' "$d/pids" >"$d/pids.tmp" && mv -f "$d/pids.tmp" "$d/pids"
-    log "stopped kube-apiserver (pid $p)"
+    awk -v n="$name" '$2 != n' "$d/pids" >"$d/pids.tmp" && mv -f "$d/pids.tmp" "$d/pids"
+    log "stopped $name (pid $p)"
 }
 
-# Starts the kube-apiserver of DIR again: same port, certificates and etcd.
-cmd_start_apiserver() {
-    [ $# -eq 1 ] || usage
-    local d="$1" etcd_port api_port
-    [ -z "$(pid_of "$d" kube-apiserver 2>/dev/null || true)" ] \
-        || die "$d/pids lists a kube-apiserver: run '$0 stop-apiserver $d' first"
+# Starts the kube-apiserver of DIR again (same port, certificates and etcd), or with NAME
+# kube-apiserver-extra a second one over the same etcd on a free port, with DIR/kubeconfig-extra:
+# the cluster stays writable while the first one is stopped (as with several API servers).
+cmd_start_apiserver() {   # dir [name]
+    [ $# -ge 1 ] || usage
+    local d="$1" name="${2:-kube-apiserver}" etcd_port api_port config
+    [ -z "$(pid_of "$d" "$name" 2>/dev/null || true)" ] \
+        || die "$d/pids lists a $name: stop it first"
     etcd_port="$(sed -E 's#.*:([0-9]+)$#\1#' "$d/etcd-url")"
-    api_port="$(sed -nE 's#^ *server: https://127\.0\.0\.1:([0-9]+)$#\1#p' "$d/kubeconfig")"
+    if [ "$name" = kube-apiserver ]; then
+        config="$d/kubeconfig"
+        api_port="$(sed -nE 's#^ *server: https://127\.0\.0\.1:([0-9]+)$#\1#p' "$config")"
+    else
+        config="$d/kubeconfig-extra"
+        api_port="$(free_ports 1)"
+        write_kubeconfig "$config" "https://127.0.0.1:$api_port" admin
+    fi
     [ -n "$etcd_port" ] && [ -n "$api_port" ] || die "no etcd URL or server address in $d"
-    start_apiserver "$d" "$etcd_port" "$api_port"
-    log "kube-apiserver ready again: https://127.0.0.1:$api_port"
-    echo "$d/kubeconfig"
+    start_apiserver "$d" "$etcd_port" "$api_port" "$name"
+    log "$name ready: https://127.0.0.1:$api_port"
+    echo "$config"
 }
 
 start_failed() {
@@ -526,5 +576,9 @@ case "${1:-}" in
     stop)  shift; [ $# -eq 1 ] || usage; cmd_stop "$(cd "$1" 2>/dev/null && pwd || echo "$1")" ;;
     stop-apiserver)  shift; [ $# -eq 1 ] || usage; cmd_stop_apiserver "$(cd "$1" && pwd)" ;;
     start-apiserver) shift; [ $# -eq 1 ] || usage; cmd_start_apiserver "$(cd "$1" && pwd)" ;;
+    start-extra-apiserver)
+        shift; [ $# -eq 1 ] || usage; cmd_start_apiserver "$(cd "$1" && pwd)" kube-apiserver-extra ;;
+    stop-extra-apiserver)
+        shift; [ $# -eq 1 ] || usage; cmd_stop_apiserver "$(cd "$1" && pwd)" kube-apiserver-extra ;;
     *) usage ;;
 esac

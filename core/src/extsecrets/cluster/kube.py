@@ -16,6 +16,7 @@ import datetime as dt
 import logging
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from functools import partial
 from typing import Any
@@ -153,6 +154,13 @@ class KubeCluster:
             "namespaces", self.core.list_namespace, api_version="v1", kind="Namespace"
         )
         self.token_requests = 0
+        #: whether this process may write now (the leader election's fence: see
+        #: ``LeaderElector.holds_lease``); every write checks it first
+        self.may_write: Callable[[], bool] = lambda: True
+        #: writes refused because the object changed since it was read (409), by what was
+        #: written ("secret", "finalizers"): the engine retries them
+        self.conflicts: Counter[str] = Counter()
+        self._conflicts_lock = threading.Lock()
         self._event_outage = Reachability(log, "events not recorded")
         self.events = EventSender(self._post_event)
 
@@ -178,10 +186,22 @@ class KubeCluster:
         """Start every watch and wait until each has listed once."""
         for informer in self.informers:
             informer.start()
+        unsynced = self.wait_synced(timeout)
+        if unsynced:
+            raise ClusterError(f"could not list {', '.join(unsynced)} within {timeout:g}s")
+
+    def start_watching(self) -> None:
+        """Start every watch (see :meth:`wait_synced`)."""
+        for informer in self.informers:
+            informer.start()
+
+    def wait_synced(self, timeout: float) -> list[str]:
+        """Wait up to ``timeout`` seconds for every watch to have listed once; the names of
+        those that have not (the informers keep trying meanwhile)."""
         deadline = time.monotonic() + timeout
         for informer in self.informers:
-            if not informer.synced.wait(max(0.0, deadline - time.monotonic())):
-                raise ClusterError(f"could not list {informer.name} within {timeout:g}s")
+            informer.synced.wait(max(0.0, deadline - time.monotonic()))
+        return [i.name for i in self.informers if not i.synced.is_set()]
 
     def stop(self) -> None:
         for informer in self.informers:
@@ -318,6 +338,7 @@ class KubeCluster:
     ) -> SecretObject:
         body = secret_to_dict(secret)
         body["metadata"].pop("resourceVersion", None)
+        self._fence(f"create secret {secret.namespace}/{secret.name}")
         try:
             answer = api_call(
                 f"create secret {secret.namespace}/{secret.name}",
@@ -327,12 +348,13 @@ class KubeCluster:
                 field_manager=field_manager,
             )
         except ApiException as exc:
-            raise _write_error(exc) from None
+            raise self._write_error("secret", exc) from None
         return self._stored(answer, secret)
 
     def update_secret(
         self, secret: SecretObject, field_manager: str, owned_keys: frozenset[str]
     ) -> SecretObject:
+        self._fence(f"update secret {secret.namespace}/{secret.name}")
         try:
             answer = api_call(
                 f"update secret {secret.namespace}/{secret.name}",
@@ -343,8 +365,38 @@ class KubeCluster:
                 field_manager=field_manager,
             )
         except ApiException as exc:
-            raise _write_error(exc) from None
+            if exc.status == 409:
+                self._refresh_secret(secret.namespace, secret.name)
+            raise self._write_error("secret", exc) from None
         return self._stored(answer, secret)
+
+    def _refresh_secret(self, namespace: str, name: str) -> None:
+        """After a conflict: the cache of managed Secrets held an older version than the API
+        server (the watch had not delivered an edit yet, or was down), and the engine's next
+        attempt reads the cache; read the Secret now so that attempt writes over what is there
+        (a write the watch would also deliver, just later)."""
+        try:
+            raw = self._read(namespace, name, "secret", self.core.read_namespaced_secret)
+        except ExtSecretsError:
+            return  # the next attempt fails as this one did, and is retried later
+        labels = ((raw or {}).get("metadata") or {}).get("labels") or {}
+        if raw is not None and labels.get(MANAGED_LABEL) == "true":
+            self.managed_secrets.put(raw)
+        else:
+            self.managed_secrets.forget(namespace, name)
+
+    def _fence(self, what: str) -> None:
+        """Refuse a write this process may no longer make (another replica leads now)."""
+        if not self.may_write():
+            raise ClusterUnavailableError(
+                f"could not {what}: this replica does not hold the leader lease"
+            )
+
+    def _write_error(self, what: str, exc: ApiException) -> ExtSecretsError:
+        if exc.status == 409:
+            with self._conflicts_lock:
+                self.conflicts[what] += 1
+        return _write_error(exc)
 
     def _stored(self, answer: dict[str, Any], secret: SecretObject) -> SecretObject:
         if (answer.get("metadata") or {}).get("labels", {}).get(MANAGED_LABEL) == "true":
@@ -355,6 +407,7 @@ class KubeCluster:
         options: dict[str, Any] = {}
         if resource_version:
             options["preconditions"] = {"resourceVersion": resource_version}
+        self._fence(f"delete secret {namespace}/{name}")
         try:
             api_call(
                 f"delete secret {namespace}/{name}",
@@ -366,7 +419,7 @@ class KubeCluster:
         except ApiException as exc:
             if exc.status == 404:
                 return
-            raise _write_error(exc) from None
+            raise self._write_error("secret", exc) from None
         self.managed_secrets.forget(namespace, name)
 
     def write_status(self, es: ExternalSecret, status: ExternalSecretStatus) -> None:
@@ -379,6 +432,7 @@ class KubeCluster:
     ) -> None:
         """Write ``status`` through the status subresource of the ExternalSecret ``meta`` names."""
         namespace, name = meta.get("namespace"), meta.get("name")
+        self._fence(f"write the status of ExternalSecret {namespace}/{name}")
         try:
             answer = api_call(
                 f"write the status of ExternalSecret {namespace}/{name}",
@@ -405,6 +459,7 @@ class KubeCluster:
         }
         where = _where(store.metadata.namespace, store.metadata.name)
         what = f"write the status of {store.kind} {where}"
+        self._fence(what)
         try:
             if isinstance(store, SecretStore):
                 answer = api_call(
@@ -461,6 +516,7 @@ class KubeCluster:
         body = {"status": {"conditions": [*others, *wire]}}
         what = f"write the status of {kind} {_where(namespace, name)}"
         plural = kind.lower() + "s"
+        self._fence(what)
         try:
             if namespace:
                 answer = api_call(
@@ -542,6 +598,7 @@ class KubeCluster:
             }
         }
         namespace, name = meta.get("namespace"), meta.get("name")
+        self._fence(f"update the finalizers of ExternalSecret {namespace}/{name}")
         try:
             answer = api_call(
                 f"update the finalizers of ExternalSecret {namespace}/{name}",
@@ -556,7 +613,7 @@ class KubeCluster:
         except ApiException as exc:
             if exc.status == 404:
                 return
-            raise _write_error(exc) from None
+            raise self._write_error("finalizers", exc) from None
         self.external_secrets.put(answer)
 
 

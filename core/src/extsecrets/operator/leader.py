@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -56,6 +57,8 @@ class LeaderElector:
         # held by a renewal and by the release: once stopped, no renewal can write the lease
         # back after it was handed over
         self._lease_lock = threading.Lock()
+        #: monotonic time of the last successful acquire or renewal
+        self._renewed_at = -float("inf")
 
     def _body(self, now: dt.datetime, acquire: dt.datetime, transitions: int) -> dict[str, Any]:
         return {
@@ -71,7 +74,21 @@ class LeaderElector:
         with self._lease_lock:
             if self._stop.is_set():
                 return False
-            return self._acquire_or_renew()
+            started = time.monotonic()
+            held = self._acquire_or_renew()
+            if held:
+                # from when the attempt started: the lease's renewTime is no earlier
+                self._renewed_at = started
+            return held
+
+    def holds_lease(self) -> bool:
+        """Whether this process may write now: it leads, and renewed the lease less than
+        ``renew_deadline`` ago (shorter than ``lease_duration``, after which a standby takes
+        over). A process that was frozen (stopped, swapped out, starved) past that deadline
+        finds out here, before a write, rather than when its renewal thread next runs."""
+        if not self.leading.is_set() or self._stop.is_set():
+            return False
+        return time.monotonic() - self._renewed_at < self.renew_deadline
 
     def _acquire_or_renew(self) -> bool:
         now = _now()

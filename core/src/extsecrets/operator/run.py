@@ -9,12 +9,16 @@ import signal
 import socket
 import threading
 import uuid
+from collections.abc import Iterator
 from typing import Any
 
 import attrs
 from kubernetes import client as k8s
 from kubernetes import config as k8s_config
+from prometheus_client.core import Metric
+from prometheus_client.registry import Collector
 
+from extsecrets import __version__
 from extsecrets.cluster.kube import KubeCluster
 from extsecrets.operator.controller import Controller
 from extsecrets.operator.http import Endpoints, parse_address
@@ -26,6 +30,10 @@ from extsecrets.sync.engine import Engine
 __all__ = ["Options", "Operator", "api_client"]
 
 log = logging.getLogger(__name__)
+
+#: how long the watches may take to list before the operator says it is still waiting
+#: (it keeps waiting: an API server that is down at start is an outage, not a crash)
+SYNC_WAIT = 60.0
 
 
 @attrs.frozen
@@ -56,6 +64,39 @@ def api_client(kubeconfig: str | None) -> k8s.ApiClient:
     return k8s.ApiClient(configuration)
 
 
+class ClusterMetrics(Collector):
+    """What the API server made the operator do again (ours, ESO has none):
+
+    - ``extsecrets_kube_write_conflicts_total{object}``: writes refused because the object
+      changed since it was read (409), retried on a fresh read;
+    - ``extsecrets_kube_lists_total{informer}``: lists of each watched kind, the first one and
+      every relist (after the API server was away, or a watch expired).
+    """
+
+    def __init__(self, cluster: KubeCluster) -> None:
+        self._cluster = cluster
+
+    def collect(self) -> Iterator[Metric]:
+        conflicts = Metric(
+            "extsecrets_kube_write_conflicts",
+            "Writes refused by the API server as conflicting (retried)",
+            "counter",
+        )
+        for what, count in sorted(self._cluster.conflicts.items()):
+            conflicts.add_sample(
+                "extsecrets_kube_write_conflicts_total", {"object": what}, float(count)
+            )
+        yield conflicts
+        lists = Metric(
+            "extsecrets_kube_lists", "Lists of a watched kind (relists included)", "counter"
+        )
+        for informer in self._cluster.informers:
+            lists.add_sample(
+                "extsecrets_kube_lists_total", {"informer": informer.name}, float(informer.lists)
+            )
+        yield lists
+
+
 class Operator:
     def __init__(
         self, host: PluginHost, options: Options, api: k8s.ApiClient | None = None
@@ -63,6 +104,10 @@ class Operator:
         self.host = host
         self.options = options
         self.api = api or api_client(options.kubeconfig)
+        #: this process, in the lease and in the User-Agent of every request it makes (the API
+        #: server's audit log tells two replicas apart by it)
+        self.identity = f"{socket.gethostname()}_{uuid.uuid4().hex[:8]}"
+        self.api.user_agent = f"extsecrets/{__version__} ({self.identity})"
         self.metrics = OperatorMetrics(host)
         self.controller: Controller | None = None
         generator_kinds = [
@@ -95,9 +140,13 @@ class Operator:
         self.controller = Controller(
             self.engine, self.cluster, self.metrics, batch_size=options.batch_size
         )
+        self.metrics.registry.register(ClusterMetrics(self.cluster))
         self.endpoints = Endpoints(self.metrics.registry, self.ready)
         self.elector: LeaderElector | None = None
         self._done = threading.Event()
+        self._stopping = threading.Event()
+        #: set when the process must exit non-zero (the lease was lost, the controller failed)
+        self.failed = False
         self._synced = False
         self._thread: threading.Thread | None = None
         self.addresses: dict[str, tuple[str, int]] = {}
@@ -130,16 +179,28 @@ class Operator:
         self.serve_endpoints()
         if self.options.leader_elect:
             namespace = self.options.lease_namespace or os.environ.get("POD_NAMESPACE") or "default"
-            identity = f"{socket.gethostname()}_{uuid.uuid4().hex[:8]}"
-            self.elector = LeaderElector(self.api, namespace, self.options.lease_name, identity)
-            log.info("waiting for the leader lease", extra={"identity": identity})
-            self.elector.run(on_started=self._lead, on_lost=self.shutdown)
+            self.elector = LeaderElector(
+                self.api, namespace, self.options.lease_name, self.identity
+            )
+            # a write goes out only while the lease is ours (a frozen leader finds out here)
+            self.cluster.may_write = self.elector.holds_lease
+            log.info("waiting for the leader lease", extra={"identity": self.identity})
+            self.elector.run(on_started=self._lead, on_lost=self._lost)
         else:
+            log.info("starting", extra={"identity": self.identity})
             self._lead()
         # Wait in slices: the kernel may deliver SIGTERM to any thread, and Python runs its
         # handler only when the main thread runs again; an untimed wait could sleep through it.
         while not self._done.wait(timeout=0.5):
             pass
+        if self.failed:
+            raise SystemExit(1)
+
+    def _lost(self) -> None:
+        """The lease went to another replica: stop writing at once, and exit non-zero so that a
+        fresh process competes again."""
+        self.failed = True
+        self.shutdown()
 
     def _lead(self) -> None:
         self._thread = threading.Thread(target=self._reconcile, name="controller", daemon=True)
@@ -147,19 +208,41 @@ class Operator:
 
     def _reconcile(self) -> None:
         try:
-            self.cluster.start()
+            self.cluster.start_watching()
+            if not self._wait_synced():
+                return
             self._synced = True
             log.info("caches synced; reconciling")
             assert self.controller is not None
             self.controller.run()
         except Exception:
             log.exception("the controller stopped")
+            self.failed = True
         finally:
             self._done.set()
+
+    def _wait_synced(self) -> bool:
+        """Wait until every watch has listed once, saying every :data:`SYNC_WAIT` seconds which
+        have not (the API server may be down: the watches keep trying, and the operator stays
+        not ready meanwhile). ``False`` when shut down first."""
+        waited = 0.0
+        while not self._stopping.is_set():
+            waiting = self.cluster.wait_synced(0.5)
+            if not waiting:
+                return True
+            waited += 0.5
+            if waited >= SYNC_WAIT:
+                waited = 0.0
+                log.warning(
+                    "caches not synced yet; still waiting",
+                    extra={"waiting_for": ", ".join(waiting), "seconds": SYNC_WAIT},
+                )
+        return False
 
     def shutdown(self, *_: Any) -> None:
         """Graceful stop: finish the current batch, hand back the lease, stop the watches."""
         log.info("shutting down")
+        self._stopping.set()
         if self.controller is not None:
             self.controller.stop()
         if self._thread is not None and self._thread is not threading.current_thread():

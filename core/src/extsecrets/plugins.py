@@ -546,13 +546,13 @@ class PluginHost:
 
     def api_calls(self) -> dict[tuple[str, str, str], int]:
         """Backend call counts from every plugin implementing ``extsecrets_api_calls``."""
-        return self._counts("extsecrets_api_calls")
+        return self._counts("extsecrets_api_calls", 3)
 
     def batch_fallbacks(self) -> dict[tuple[str, str], int]:
         """Batch calls given up for one-by-one reads, from ``extsecrets_batch_fallbacks``."""
-        return self._counts("extsecrets_batch_fallbacks")
+        return self._counts("extsecrets_batch_fallbacks", 2)
 
-    def _counts(self, hook: str) -> dict[Any, int]:
+    def _counts(self, hook: str, arity: int) -> dict[Any, int]:
         """The sum, key by key, of a counting hook's answers over active plugins (a plugin
         that fails to answer is left out: metrics must not fail a scrape)."""
         total: dict[Any, int] = {}
@@ -561,7 +561,7 @@ class PluginHost:
                 continue
             try:
                 results = self._call(hook, info.name)
-                counts = _counts_of(results)
+                counts = _counts_of(results, arity)
             except ExtSecretsError:
                 continue
             except Exception:
@@ -754,8 +754,8 @@ def _expiry(value: object, plugin: str, hook: str, what: str) -> dt.datetime | N
     )
 
 
-def _counts_of(results: object) -> dict[Any, int]:
-    """The counts of a counting hook's answers; entries that are not (tuple of strings,
+def _counts_of(results: object, arity: int) -> dict[Any, int]:
+    """The counts of a counting hook's answers; entries that are not (``arity`` strings,
     whole number) are left out."""
     total: dict[Any, int] = {}
     for part in results if isinstance(results, list) else ():
@@ -764,6 +764,7 @@ def _counts_of(results: object) -> dict[Any, int]:
         for key, count in part.items():
             if not (
                 type(key) is tuple
+                and len(key) == arity
                 and all(type(k) is str for k in key)
                 and type(count) is int
                 and count >= 0

@@ -13,6 +13,7 @@ in this process, so every refresh changes the Secret and each one is visible at 
 from __future__ import annotations
 
 import datetime as dt
+import os
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
@@ -43,7 +44,9 @@ LEAKED: list[bytes] = []
 HANGING: list[str] = []
 _FETCHES: dict[str, int] = {}
 _LOCK = threading.Lock()
-_NEVER = threading.Event()
+#: set by a test to let the calls stuck in a "hang" fault return (they then answer as a working
+#: store does)
+RELEASE = threading.Event()
 
 
 @attrs.frozen
@@ -112,22 +115,44 @@ class Unreadable(Mapping[FetchRef, Any]):
 
 @extsecrets.hookimpl
 def extsecrets_register() -> Registration:
+    # The generator kind only where asked for: the test API server has no CRD for it (an
+    # operator process does not get the EXTSECRETS_ variables of the tests)
+    generators = [
+        GeneratorKind(
+            kind="FaultyToken",
+            api_version="generators.external-secrets.io/v1alpha1",
+            config_type=FaultyToken,
+        )
+    ]
     return Registration(
         providers=[ProviderService(provider="faulty", config_type=FaultyProvider)],
-        generators=[
-            GeneratorKind(
-                kind="FaultyToken",
-                api_version="generators.external-secrets.io/v1alpha1",
-                config_type=FaultyToken,
-            )
-        ],
+        generators=generators if os.environ.get("EXTSECRETS_FAULTY_GENERATOR") == "1" else [],
     )
+
+
+@extsecrets.hookimpl
+def extsecrets_session_tags() -> Any:
+    """Fails for every store of every plugin: only auth hooks that take session tags may
+    suffer from it."""
+    raise RuntimeError(SECRET)
+
+
+@extsecrets.hookimpl
+def extsecrets_api_calls() -> Any:
+    """One count the operator can export, and garbage it must leave out."""
+    return {
+        ("faulty", "Fetch", "success"): 1,
+        "junk": SECRET,
+        ("faulty", "Fetch"): 2,
+        ("faulty", "Fetch", "error"): -1,
+        ("faulty", "Fetch", SECRET): "many",
+    }
 
 
 def _hang(what: str) -> None:
     with _LOCK:
         HANGING.append(what)
-    _NEVER.wait()
+    RELEASE.wait()
 
 
 def _raise(fault: str) -> None:
@@ -189,16 +214,15 @@ _WHOLE: dict[str, Any] = {
 def extsecrets_fetch(store: StoreView, refs: Sequence[FetchRef]) -> Any:
     config: FaultyProvider = store.config
     fault = config.fault
-    _raise(fault)
+    _raise(fault)  # (a "hang" returns once released, then answers as a working store does)
     if fault == "leak":
         with _LOCK:
-            LEAKED.append(bytes(config.leak_mib * MIB))
-        return _good(store, refs)
-    if fault in _WHOLE:
+            LEAKED.append(b"\x01" * (config.leak_mib * MIB))  # (touched: resident)
+    elif fault in _WHOLE:
         return _WHOLE[fault]()
-    if fault in _ANSWERS:
+    elif fault in _ANSWERS:
         return {ref: _ANSWERS[fault](config) for ref in refs}
-    if fault:
+    elif fault not in ("", "hang"):
         raise PermanentError(f"unknown fault {fault!r}")
     return _good(store, refs)
 

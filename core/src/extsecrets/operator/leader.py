@@ -20,9 +20,14 @@ from kubernetes.client.rest import ApiException
 
 from extsecrets.cluster.convert import parse_rfc3339
 
-__all__ = ["LeaderElector"]
+__all__ = ["LEASE_DURATION", "RENEW_DEADLINE", "RETRY_PERIOD", "LeaderElector"]
 
 log = logging.getLogger(__name__)
+
+#: client-go's defaults (seconds): a lease not renewed for LEASE_DURATION may be taken over; its
+#: holder gives up leading when it could not renew for RENEW_DEADLINE; both sides try every
+#: RETRY_PERIOD
+LEASE_DURATION, RENEW_DEADLINE, RETRY_PERIOD = 15.0, 10.0, 2.0
 
 
 def _now() -> dt.datetime:
@@ -41,9 +46,9 @@ class LeaderElector:
         name: str,
         identity: str,
         *,
-        lease_duration: float = 15.0,
-        renew_deadline: float = 10.0,
-        retry_period: float = 2.0,
+        lease_duration: float = LEASE_DURATION,
+        renew_deadline: float = RENEW_DEADLINE,
+        retry_period: float = RETRY_PERIOD,
     ) -> None:
         self._api = k8s.CoordinationV1Api(api)
         self.namespace = namespace

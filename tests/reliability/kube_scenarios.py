@@ -171,6 +171,15 @@ class Operators:
             process.stop(signal.SIGTERM)
 
 
+def operators(own_cluster: OwnCluster, tmp_path: Path) -> Iterator[Operators]:
+    """The body of a fixture: ``operators = pytest.fixture(kube_scenarios.operators)``."""
+    started = Operators(own_cluster.kubeconfig, tmp_path)
+    try:
+        yield started
+    finally:
+        started.stop_all()
+
+
 def identity_of(process: OperatorProcess) -> str:
     """The identity a process logged at start (as its User-Agent carries it)."""
 
@@ -303,6 +312,16 @@ class World:
         return self.kube.custom.list_namespaced_custom_object(  # type: ignore[no-any-return]
             *ESO, self.ns, "externalsecrets"
         )["items"]
+
+    def wait_part_synced(self, fraction: float = 0.25) -> int:
+        """Wait until ``fraction`` of the Secrets exist (a first sync under way); how many do."""
+        wait_for(
+            lambda: len(self.secrets()) >= self.n * fraction,
+            300,
+            f"{fraction:.0%} of the Secrets",
+            interval=0.05,
+        )
+        return len(self.secrets())
 
     def synced(self) -> bool:
         """Every Secret holds exactly what its ExternalSecret asks for."""

@@ -43,6 +43,7 @@ from reliability.kube_scenarios import (
 from extsecrets.operator.leader import LEASE_DURATION, RETRY_PERIOD
 
 own_cluster = pytest.fixture(scope="module")(kube_scenarios.own_cluster)
+operators = pytest.fixture(kube_scenarios.operators)
 
 CONCURRENCY = 4
 ARGS = ("--batch-size", "25", "--concurrency", str(CONCURRENCY))
@@ -56,8 +57,9 @@ def _lease(kube: Any, ns: str) -> Any:
     return k8s.CoordinationV1Api(kube.api).read_namespaced_lease("lease", ns).spec
 
 
-def _start_pair(world: World, operators: Operators) -> tuple[Any, Any, str, str]:
-    """Two replicas: the first leads (its identity holds the lease), the second waits."""
+def _leader_mid_sync(world: World, operators: Operators) -> tuple[Any, Any, str, str]:
+    """Two replicas: the first leads (its identity holds the lease), the second waits; then the
+    ExternalSecrets are made, and a quarter of them synced."""
     args = (
         "--namespace",
         world.ns,
@@ -75,7 +77,13 @@ def _start_pair(world: World, operators: Operators) -> tuple[Any, Any, str, str]
     standby_id = identity_of(standby)
     wait_for(lambda: standby.get("/healthz")[0] == 200, 60, "the standby's health endpoint")
     assert standby.get("/readyz") == (503, "not ready")
+    world.create_external_secrets()
+    world.wait_part_synced()
     return leader, standby, leader_id, standby_id
+
+
+def _world(own_cluster: Any, aws: Any, n: int) -> World:
+    return World(own_cluster.kube, client(aws, "secretsmanager"), n).create(external_secrets=False)
 
 
 def _writes_by(world: World, cluster: Any, *identities: str) -> dict[str, list[Any]]:
@@ -99,14 +107,11 @@ def _not_interleaved(old: list[Any], new: list[Any], resources: set[str]) -> Non
 WRITES = {"secrets", "externalsecrets", "externalsecrets/status"}
 
 
-def test_leader_killed_mid_sync(own_cluster, aws, tmp_path, figures) -> None:
+def test_leader_killed_mid_sync(own_cluster, aws, operators, figures) -> None:
     n = scale(200, 1000)
-    world = World(own_cluster.kube, client(aws, "secretsmanager"), n).create(external_secrets=False)
-    operators = Operators(own_cluster.kubeconfig, tmp_path)
+    world = _world(own_cluster, aws, n)
     try:
-        leader, standby, leader_id, standby_id = _start_pair(world, operators)
-        world.create_external_secrets()
-        wait_for(lambda: len(world.secrets()) >= n // 4, 300, "a quarter synced", interval=0.05)
+        leader, standby, leader_id, standby_id = _leader_mid_sync(world, operators)
         leader.stop(signal.SIGKILL)
         killed_at = dt.datetime.now(dt.UTC)
         done_at_kill = len(world.secrets())
@@ -149,14 +154,11 @@ def test_leader_killed_mid_sync(own_cluster, aws, tmp_path, figures) -> None:
     )
 
 
-def test_a_frozen_leader_writes_nothing_once_thawed(own_cluster, aws, tmp_path, figures) -> None:
+def test_a_frozen_leader_writes_nothing_once_thawed(own_cluster, aws, operators, figures) -> None:
     n = scale(200, 400)
-    world = World(own_cluster.kube, client(aws, "secretsmanager"), n).create(external_secrets=False)
-    operators = Operators(own_cluster.kubeconfig, tmp_path)
+    world = _world(own_cluster, aws, n)
     try:
-        leader, _standby, leader_id, standby_id = _start_pair(world, operators)
-        world.create_external_secrets()
-        wait_for(lambda: len(world.secrets()) >= n // 4, 300, "a quarter synced", interval=0.05)
+        leader, _standby, leader_id, standby_id = _leader_mid_sync(world, operators)
         leader.process.send_signal(signal.SIGSTOP)
         frozen = time.monotonic()
         done_at_freeze = len(world.secrets())

@@ -35,7 +35,7 @@ def test_operator_killed_mid_sync(own_cluster, aws, tmp_path, figures) -> None:
         first = operators.start("--namespace", world.ns, *ARGS)
         started = time.monotonic()
         # the kill falls once a quarter of the Secrets exist
-        wait_for(lambda: len(world.secrets()) >= n // 4, 300, "a quarter synced", interval=0.05)
+        world.wait_part_synced()
         first.stop(signal.SIGKILL)
         killed = time.monotonic()
         done_at_kill = len(world.secrets())

@@ -70,6 +70,12 @@ log = logging.getLogger(__name__)
 FINALIZER = "externalsecrets.external-secrets.io/externalsecret-cleanup"
 STORE_REFRESH = 300.0
 BACKOFF_START, BACKOFF_MAX = 5.0, 300.0
+#: each backoff is BACKOFF_START doubled, times a jitter within ±JITTER
+JITTER = 0.1
+#: the shortest backoff: the least pause after a failed cycle
+MIN_PAUSE = (1 - JITTER) * BACKOFF_START
+#: doublings after which the backoff is at its maximum
+_MAX_DOUBLINGS = math.ceil(math.log2(BACKOFF_MAX / BACKOFF_START))
 #: keys due within this many seconds go out together (and count as due when taken)
 WINDOW = 0.25
 #: refreshes that fell due while the operator was down are spread over up to this long
@@ -388,16 +394,19 @@ class Controller:
             extra={"externalsecret": f"{result.namespace}/{result.name}", "error": result.error},
         )
         if result.retry:
-            self._retry(key, group, finished, self._next_batch(group, now))
+            self._retry(key, group, finished, self._next_batch(group, finished))
 
-    def _next_batch(self, group: StoreGroup, after: float) -> float | None:
-        """The store's next refresh instant after ``after``: the next point of its grid for
-        the shortest refreshInterval its ExternalSecrets have (longer ones that divide by it
-        fall on the same points)."""
+    def _next_batch(self, group: StoreGroup, finished: float) -> float | None:
+        """The store's next refresh instant at least :data:`MIN_PAUSE` after a cycle that
+        ``finished``: the first such point of its grid for the shortest refreshInterval its
+        ExternalSecrets have (longer ones that divide by it fall on the same points). Never
+        sooner: a cycle that outlasted the interval (slow or throttled calls) must not be
+        followed by the next one at once, nor a retry that fell just before a grid point by
+        another one on it."""
         step = self._store_step.get(group)
         if step is None:
             return None
-        return grid_point(after + step + WINDOW, step, group)
+        return grid_point(finished + MIN_PAUSE + step, step, group)
 
     def _retry(
         self,
@@ -409,7 +418,8 @@ class Controller:
         interval: float = 0.0,
     ) -> None:
         """Retry ``key`` with exponential backoff: 5 s doubling to 5 min, no longer than
-        ``interval`` (when set) and no later than ``until`` (UTC seconds). Everything of one
+        ``interval`` (when set) and no later than ``until`` (UTC seconds; the store's next
+        batch, never sooner than 4.5 s after ``now``: :meth:`_next_batch`). Everything of one
         ``group`` (a store) that fails in one cycle with the same count of failures is retried
         at the very same time, so it stays one batch; groups get different jitter (±10 %)."""
         with self._retry_lock:  # (prepare runs in threads)
@@ -418,8 +428,10 @@ class Controller:
             slot = (key if group is None else group, failures)
             jitter = self._jitter.get(slot)
             if jitter is None:
-                jitter = self._jitter[slot] = self._random.uniform(0.9, 1.1)
-        delay = min(BACKOFF_START * 2 ** (failures - 1), BACKOFF_MAX)
+                jitter = self._jitter[slot] = self._random.uniform(1 - JITTER, 1 + JITTER)
+        # (the exponent stops growing once past the maximum: 2.0**1024 would overflow after
+        # a thousand failures, an hour and a half of a failing 5 s interval)
+        delay = min(BACKOFF_START * 2.0 ** min(failures - 1, _MAX_DOUBLINGS), BACKOFF_MAX)
         if interval > 0:
             delay = min(delay, max(interval, BACKOFF_START))
         at = (self._planning_time() if now is None else now) + delay * jitter

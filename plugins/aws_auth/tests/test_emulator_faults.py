@@ -85,3 +85,15 @@ def test_each_request_is_recorded_with_its_arrival_time(aws) -> None:
     after = time.time()
     (request,) = aws.requests("secretsmanager", "ListSecrets")
     assert before <= request["time"] <= after
+
+
+def test_a_fault_can_replace_every_other_at_once(aws) -> None:
+    ssm = client(aws, "ssm")
+    ssm.put_parameter(Name="/a", Value="x", Type="String")
+    aws.fail(ANY, ANY, "InternalServerError", status=500, count=-1)
+    assert code_of(lambda: ssm.get_parameter(Name="/a")) == "InternalServerError"
+    aws.fail(ANY, ANY, "ServiceUnavailable", status=503, count=-1, replace=True)
+    assert code_of(lambda: ssm.get_parameter(Name="/a")) == "ServiceUnavailable"
+    # without replace the first fault added still answers first
+    aws.fail(ANY, ANY, "ThrottlingException", count=-1)
+    assert code_of(lambda: ssm.get_parameter(Name="/a")) == "ServiceUnavailable"

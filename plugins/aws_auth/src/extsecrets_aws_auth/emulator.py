@@ -12,7 +12,8 @@ Besides moto's API (``POST /moto-api/reset`` clears every service), it serves:
 - ``POST /_extsecrets/faults`` with ``{service, operation, code, status, message, count}``: the
   next ``count`` matching requests (``count`` -1: all) get that error instead of an answer (with
   ``body`` instead of ``code``: that JSON answer; with ``contains``: only requests whose body
-  holds that text, as when AWS refuses one id); ``DELETE`` removes every fault. A ``service``
+  holds that text, as when AWS refuses one id; with ``replace`` true: instead of every fault
+  there was, in one step); ``DELETE`` removes every fault. A ``service``
   or ``operation`` that is ``"*"`` or left out matches every one (an outage of all of AWS).
 
 moto keeps no record of some parameters (STS session tags), hence the recorder.
@@ -117,6 +118,8 @@ class _Recorder:
             elif what == "faults" and method == "POST":
                 fault = json.loads(payload)
                 fault.setdefault("count", 1)
+                if fault.pop("replace", False):
+                    self.faults = []
                 self.faults.append(fault)
             elif what == "faults" and method == "DELETE":
                 self.faults = []
@@ -291,11 +294,13 @@ class EmulatorClient:
         count: int = 1,
         access_key_id: str | None = None,
         contains: str | None = None,
+        replace: bool = False,
     ) -> None:
         """Make the next ``count`` matching calls fail (``count`` -1: every one); with
         ``contains``, only calls whose request body holds that text. ``service`` or
         ``operation`` :data:`ANY` (``"*"``) matches every one: ``fail(ANY, ANY, ...)`` is an
-        outage of every AWS service the emulator serves."""
+        outage of every AWS service the emulator serves. With ``replace``, this fault takes
+        the place of every other at once (no call slips through between two faults)."""
         fault: dict[str, Any] = {
             "service": service,
             "operation": operation,
@@ -308,6 +313,8 @@ class EmulatorClient:
             fault["access_key_id"] = access_key_id
         if contains is not None:
             fault["contains"] = contains
+        if replace:
+            fault["replace"] = True
         self._call("POST", "/_extsecrets/faults", fault)
 
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import os
+import re
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -13,6 +16,7 @@ import yaml
 
 from extsecrets.model.problems import Problem
 from extsecrets.yaml_limits import (
+    MAX_DOCUMENT_CHARS,
     MAX_DOCUMENTS,
     MAX_FILE_BYTES,
     DuplicateKey,
@@ -38,6 +42,13 @@ class _Loader(LimitedComposer, yaml.SafeLoader):
     the limits above, and duplicate keys found."""
 
     find_duplicates = True
+
+
+class _Resumed(_Loader):
+    """The rest of a text whose characters were checked already."""
+
+    def check_printable(self, data: Any) -> None:
+        pass
 
 
 _Loader.yaml_implicit_resolvers = {
@@ -98,41 +109,87 @@ def duplicate_problem(dup: DuplicateKey, skip: int = 0) -> Problem:
 
 def read_text(text: str, file: str) -> tuple[list[Document], list[ManifestError]]:
     """The documents of one YAML text (``kind: List`` expanded), and what could not be read:
-    a document beyond a limit is skipped with an error naming it (the others are kept); a
-    syntax error loses the rest of the text; more than :data:`MAX_DOCUMENTS` loses it all.
-    ``file`` names the text in errors."""
+    a document beyond a limit is skipped with an error naming it (the documents after it are
+    read); a syntax error loses the rest of the text; more than :data:`MAX_DOCUMENTS` loses it
+    all. ``file`` names the text in errors."""
+    starts = [m.start() for m in _MARKER.finditer(text) if m.group() == "---"]
+    if len(starts) > MAX_DOCUMENTS:  # each starts a document: refused before parsing any
+        return [], [_too_many(file)]
+    text, oversized = _blank_oversized(text)
+    if oversized:  # the blanked text is shorter: its documents start elsewhere
+        starts = [m.start() for m in _MARKER.finditer(text) if m.group() == "---"]
+    errors = [
+        ManifestError(
+            f"{file}:{line}: the document is larger than {MAX_DOCUMENT_CHARS:,} "
+            "characters; not read"
+        )
+        for line in oversized
+    ]
     try:
         loader = _Loader(text)
     except yaml.YAMLError as exc:  # a character YAML forbids (NUL...): checked before parsing
-        return [], [_yaml_error(exc, file, text)]
+        return [], [*errors, _yaml_error(exc, file, text)]
     docs: list[Document] = []
-    errors: list[ManifestError] = []
-    try:
-        index = 0
-        while loader.check_event(yaml.DocumentStartEvent, yaml.StreamStartEvent):
-            if loader.check_event(yaml.StreamStartEvent):
-                loader.get_event()  # type: ignore[no-untyped-call]
-                continue
-            index += 1
-            line = loader.peek_event().start_mark.line + 1  # type: ignore[no-untyped-call]
-            where = f"{file} (document {index}, line {line})"
-            try:
-                body = loader.get_data()
-            except YamlLimitError as exc:
-                at = exc.problem_mark.line + 1
-                errors.append(ManifestError(f"{where}: {exc.problem} (line {at}); not read"))
-                _skip_document(loader)
-                continue
-            docs.extend(_documents(body, loader.duplicates, file, index, line, errors))
-            if len(docs) > MAX_DOCUMENTS:
-                return [], [
-                    ManifestError(f"{file}: more than {MAX_DOCUMENTS:,} documents; not read")
-                ]
-    except yaml.YAMLError as exc:
-        errors.append(_yaml_error(exc, file, text))
-    finally:
-        loader.dispose()
-    return docs, errors
+    index, offset = 0, 0  # documents seen; where the text the loader reads starts
+    while True:
+        lines_before = text.count("\n", 0, offset)
+        resume = None
+        try:
+            while loader.check_event(yaml.DocumentStartEvent, yaml.StreamStartEvent):
+                if loader.check_event(yaml.StreamStartEvent):
+                    loader.get_event()  # type: ignore[no-untyped-call]
+                    continue
+                index += 1
+                mark = loader.peek_event().start_mark  # type: ignore[no-untyped-call]
+                line = lines_before + mark.line + 1
+                try:
+                    body = loader.get_data()
+                except YamlLimitError as exc:
+                    at = lines_before + exc.problem_mark.line + 1
+                    where = f"{file} (document {index}, line {line})"
+                    errors.append(ManifestError(f"{where}: {exc.problem} (line {at}); not read"))
+                    # the rest of this document is not even scanned: PyYAML's scanner is
+                    # quadratic in the depth of flow collections
+                    resume = bisect.bisect_right(starts, offset + exc.problem_mark.index)
+                    break
+                docs.extend(_documents(body, loader.duplicates, file, index, line, errors))
+                if max(index, len(docs)) > MAX_DOCUMENTS:  # the items of a List count too
+                    return [], [_too_many(file)]
+        except yaml.YAMLError as exc:
+            errors.append(_yaml_error(exc, file, text, lines_before))
+        finally:
+            loader.dispose()
+        if resume is None or resume >= len(starts):
+            return docs, errors
+        offset = starts[resume]
+        loader = _Resumed(text[offset:])
+
+
+def _too_many(file: str) -> ManifestError:
+    return ManifestError(f"{file}: more than {MAX_DOCUMENTS:,} documents; not read")
+
+
+#: a line that starts a document (``---``) or ends one (``...``): YAML allows neither inside one
+_MARKER = re.compile(r"^(?:---|\.\.\.)(?=[ \t\r\n]|$)", re.MULTILINE)
+
+
+def _blank_oversized(text: str) -> tuple[str, list[int]]:
+    """``text`` with every stretch between document markers longer than MAX_DOCUMENT_CHARS
+    blanked (its line breaks kept, so later lines keep their numbers), and the first lines of
+    those stretches: a huge document is refused before the parser reads a character of it."""
+    if len(text) <= MAX_DOCUMENT_CHARS:
+        return text, []
+    bounds = [0, *(m.start() for m in _MARKER.finditer(text)), len(text)]
+    pieces: list[str] = []
+    lines: list[int] = []
+    for start, end in itertools.pairwise(bounds):
+        piece = text[start:end]
+        if len(piece) > MAX_DOCUMENT_CHARS:
+            lines.append(text.count("\n", 0, start) + 1)
+            marker = piece[:3] if _MARKER.match(piece) else ""
+            piece = marker + "\n" * piece.count("\n")
+        pieces.append(piece)
+    return "".join(pieces), lines
 
 
 def _documents(
@@ -162,22 +219,14 @@ def _documents(
     yield Document(file, index, line, body, tuple(duplicate_problem(d) for d in duplicates))
 
 
-def _skip_document(loader: _Loader) -> None:
-    """Past the end of the document being read (the parser keeps no recursion)."""
-    while not loader.check_event(yaml.DocumentEndEvent):
-        loader.get_event()  # type: ignore[no-untyped-call]
-    loader.get_event()  # type: ignore[no-untyped-call]
-    loader.anchors = {}
-
-
-def _yaml_error(exc: yaml.YAMLError, file: str, text: str) -> ManifestError:
+def _yaml_error(exc: yaml.YAMLError, file: str, text: str, lines_before: int = 0) -> ManifestError:
     if isinstance(exc, yaml.reader.ReaderError):
         line = text.count("\n", 0, exc.position) + 1
         return ManifestError(
             f"{file}:{line}: invalid YAML: character #x{exc.character:04x} is not allowed"
         )
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-    where = f"{file}:{mark.line + 1}:{mark.column + 1}" if mark else file
+    where = f"{file}:{lines_before + mark.line + 1}:{mark.column + 1}" if mark else file
     problem = getattr(exc, "problem", None) or str(exc)
     return ManifestError(f"{where}: invalid YAML: {problem}")
 

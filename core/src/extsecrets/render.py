@@ -20,6 +20,7 @@ from extsecrets.cluster.objects import Condition, ExternalSecretStatus, SecretOb
 from extsecrets.errors import escape_controls
 from extsecrets.model import Problem
 from extsecrets.model.documents import object_id
+from extsecrets.model.problems import LINE_LIMIT, shorten
 from extsecrets.plugins import PluginHost
 from extsecrets.sync.engine import Engine
 from extsecrets.sync.status import ERROR_REASON, to_wire
@@ -84,7 +85,8 @@ def render(
         secrets=tuple(sorted(secrets, key=lambda s: (s.namespace, s.name))),
         statuses=tuple(sorted(statuses, key=lambda s: (s[0], s[1]))),
         failures=tuple(
-            escape_controls(f"{ns}/{name}: {text}") for ns, name, text in sorted(failures)
+            escape_controls(shorten(f"{shorten(ns)}/{shorten(name)}: {text}", LINE_LIMIT))
+            for ns, name, text in sorted(failures)
         ),
         problems=tuple(problems),
     )

@@ -27,7 +27,7 @@ from cattrs.errors import (
 )
 from cattrs.gen import make_dict_structure_fn, override
 
-from extsecrets.model.problems import PathItem, Problem
+from extsecrets.model.problems import PathItem, Problem, shorten
 from extsecrets.types import FrozenMap
 
 __all__ = [
@@ -93,7 +93,7 @@ class Pattern:
         if self.max_len is not None and len(value) > self.max_len:
             raise FieldError(f"must be no more than {self.max_len} characters")
         if not re.fullmatch(self.regex, value):
-            raise FieldError(f'"{value}" does not match {self.regex}')
+            raise FieldError(f'"{shorten(value)}" does not match {self.regex}')
 
 
 @attrs.frozen
@@ -108,7 +108,7 @@ class Duration:
         try:
             seconds = durationpy.from_str(text).total_seconds()
         except Exception:  # durationpy raises its own error type for any malformed text
-            raise FieldError(f'time: invalid duration "{text}"') from None
+            raise FieldError(f'time: invalid duration "{shorten(text)}"') from None
         return cls(text, seconds)
 
     def __str__(self) -> str:
@@ -190,7 +190,7 @@ def _make_converter() -> cattrs.Converter:
         def hook(value: Any, _: Any) -> Any:
             if isinstance(value, str) and value in allowed:
                 return value
-            shown = f'"{value}"' if isinstance(value, str) else _got(value)
+            shown = f'"{shorten(value)}"' if isinstance(value, str) else _got(value)
             raise FieldError(f"must be one of {', '.join(allowed)}; got {shown}")
 
         return hook

@@ -12,7 +12,7 @@ from extsecrets.model.admission import external_secret_problems, store_problems
 from extsecrets.model.converter import FieldError, structure
 from extsecrets.model.external_secret import ExternalSecret
 from extsecrets.model.generator import GENERATORS_GROUP, Generator
-from extsecrets.model.problems import AdmissionContext, PathItem, Problem, render_path
+from extsecrets.model.problems import AdmissionContext, PathItem, Problem, render_path, shorten
 from extsecrets.model.store import ClusterSecretStore, ProviderConfig, SecretStore
 from extsecrets.types import GeneratorKind, ProviderService, provider_label
 
@@ -75,8 +75,9 @@ class ObjectId:
     namespace: str | None
 
     def __str__(self) -> str:
-        where = f"{self.namespace}/{self.name}" if self.namespace is not None else self.name
-        return f"{self.kind} {where}"
+        name = shorten(self.name)
+        where = f"{shorten(self.namespace)}/{name}" if self.namespace is not None else name
+        return f"{shorten(self.kind)} {where}"
 
 
 @attrs.frozen
@@ -117,13 +118,13 @@ def check_document(doc: Mapping[str, Any], catalog: Catalog) -> CheckedObject:
         if kind in _ESO_KINDS and api_version != ESO_API_VERSION:
             problem = Problem.at(
                 ("apiVersion",),
-                f"{api_version} is not supported: extsecrets reads {ESO_API_VERSION} "
+                f"{shorten(api_version)} is not supported: extsecrets reads {ESO_API_VERSION} "
                 f"(the {kind} fields are the same; change the apiVersion)",
             )
             return CheckedObject(ident, doc, None, (problem,), True)
         if kind not in _ESO_KINDS:
             note = Problem.at(
-                ("kind",), f"{kind} is not supported by extsecrets yet; ignored", "warning"
+                ("kind",), f"{shorten(kind)} is not supported by extsecrets yet; ignored", "warning"
             )
             return CheckedObject(ident, doc, None, (note,), False)
         return _check_eso(ident, doc, _ESO_KINDS[kind], catalog)
@@ -136,7 +137,12 @@ def _with_defaults(doc: Mapping[str, Any], ident: ObjectId) -> dict[str, Any]:
     """The document as the API server would store it: namespace defaulted like kubectl does."""
     out = dict(doc)
     meta = out.get("metadata")
-    if isinstance(meta, Mapping) and ident.namespace is not None and not meta.get("namespace"):
+    # only a namespace left out is defaulted: one of the wrong type is reported as such
+    if (
+        isinstance(meta, Mapping)
+        and meta.get("namespace") in (None, "")
+        and ident.namespace is not None
+    ):
         out["metadata"] = {**meta, "namespace": ident.namespace}
     return out
 
@@ -239,7 +245,8 @@ def _check_generator(ident: ObjectId, doc: Mapping[str, Any], catalog: Catalog) 
     api_version = str(doc.get("apiVersion"))
     if api_version != claim.api_version:
         problem = Problem.at(
-            ("apiVersion",), f"{ident.kind} is served as {claim.api_version}, not {api_version}"
+            ("apiVersion",),
+            f"{ident.kind} is served as {claim.api_version}, not {shorten(api_version)}",
         )
         return CheckedObject(ident, doc, None, (problem,), True)
     envelope, problems = structure(_with_defaults(doc, ident), Generator)

@@ -13,16 +13,32 @@ Severity: TypeAlias = Literal["error", "warning"]
 PathItem: TypeAlias = str | int
 
 
+#: the characters of a user's value (a name, a key, a field's text) a message quotes
+QUOTE_LIMIT = 100
+#: the longest problem line (the rest of a longer one is left out from its middle)
+LINE_LIMIT = 2_000
+
+
+def shorten(text: str, limit: int = QUOTE_LIMIT) -> str:
+    """``text``, or when longer than ``limit`` its start and end around the count of the
+    characters left out: a megabyte of name or key stays a readable message."""
+    if len(text) <= limit:
+        return text
+    tail = min(20, limit // 4)
+    head = limit - tail
+    return f"{text[:head]}...({len(text) - head - tail:,} characters)...{text[len(text) - tail :]}"
+
+
 def render_path(path: Sequence[PathItem]) -> str:
-    """``["spec", "data", 0, "remoteRef"]`` -> ``spec.data[0].remoteRef``."""
+    """``["spec", "data", 0, "remoteRef"]`` -> ``spec.data[0].remoteRef`` (keys shortened)."""
     out = ""
     for item in path:
         if isinstance(item, int):
             out += f"[{item}]"
         elif out:
-            out += f".{item}"
+            out += f".{shorten(item)}"
         else:
-            out = item
+            out = shorten(item)
     return out
 
 
@@ -49,7 +65,7 @@ class Problem:
             if self.path
             else (f"{subject}: {self.message}")
         )
-        text = escape_controls(text)  # one problem, one line, whatever the manifest holds
+        text = escape_controls(shorten(text, LINE_LIMIT))  # one line, whatever the manifest holds
         return f"warning: {text}" if self.severity == "warning" else text
 
 

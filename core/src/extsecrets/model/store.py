@@ -12,6 +12,7 @@ import attrs
 
 from extsecrets.model.converter import Duration, FieldError, expect
 from extsecrets.model.meta import LabelSelector, Namespace, ObjectMeta
+from extsecrets.model.problems import shorten
 
 __all__ = [
     "ClusterSecretStore",
@@ -62,7 +63,7 @@ class RefreshInterval:
         try:
             return cls(value, Duration.parse(value).seconds)
         except FieldError as exc:
-            raise FieldError(f'invalid refreshInterval "{value}": {exc.message}') from None
+            raise FieldError(f'invalid refreshInterval "{shorten(value)}": {exc.message}') from None
 
 
 @attrs.frozen

@@ -539,7 +539,7 @@ class PluginHost:
         """The session tags, when the ``hook`` implementation of ``plugin`` takes them: an
         auth plugin that does not use them does not fail because another plugin's
         contribution failed."""
-        impls = self._pm.hook.__dict__[hook].get_hookimpls()
+        impls = getattr(self._pm.hook, hook).get_hookimpls()
         if not any(i.plugin_name == plugin and "session_tags" in i.argnames for i in impls):
             return {}
         return self.session_tags(subject, namespace)

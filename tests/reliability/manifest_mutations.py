@@ -426,3 +426,22 @@ def with_duplicate_key(
     pairs.insert(at, (yaml.ScalarNode("tag:yaml.org,2002:str", key), extra))
     text = yaml.serialize(node, Dumper=yaml.SafeDumper, allow_unicode=True)
     return text, render_path((*path, key)), doc
+
+
+@st.composite
+def damaged_text(draw: st.DrawFn, text: str) -> str:
+    """``text`` as it is (most often), or with a byte-order mark in front, CRLF line ends, an
+    odd character or a tab put somewhere, or a line cut short."""
+    how = draw(st.sampled_from(["none", "none", "none", "bom", "crlf", "insert", "tab", "cut"]))
+    if how == "bom":
+        return "\ufeff" + text
+    if how == "crlf":
+        return text.replace("\n", "\r\n")
+    at = draw(st.integers(min_value=0, max_value=len(text)))
+    if how == "insert":
+        return text[:at] + draw(st.sampled_from(ODD_CHARACTERS)) + text[at:]
+    if how == "tab":
+        return text[:at] + "\t" + text[at:]
+    if how == "cut":
+        return text[:at]
+    return text

@@ -24,6 +24,7 @@ from reliability.manifest_mutations import (
     FAKE_EXTERNAL_SECRET,
     FAKE_SEEDS,
     Mutation,
+    damaged_text,
     mutated,
     scale,
     with_duplicate_key,
@@ -212,16 +213,17 @@ def _dump(doc: dict[str, Any]) -> str:
 
 
 @st.composite
-def _batch(draw: st.DrawFn, size: int) -> list[tuple[str, dict[str, Any] | None]]:
-    """``size`` files: mutated objects as YAML, some with a key written twice."""
-    out: list[tuple[str, dict[str, Any] | None]] = []
+def _batch(draw: st.DrawFn, size: int) -> list[str]:
+    """``size`` files: mutated objects as YAML, some with a key written twice, some with their
+    text itself damaged (see :func:`damaged_text`)."""
+    out: list[str] = []
     for _ in range(size):
         if draw(st.integers(0, 4)) == 0:
-            text, _, doc = draw(with_duplicate_key(AWS_SEEDS))
-            out.append((text, None))
+            text, _, _ = draw(with_duplicate_key(AWS_SEEDS))
         else:
             doc, _ = draw(mutated(AWS_SEEDS))
-            out.append((_dump(doc), doc))
+            text = _dump(doc)
+        out.append(draw(damaged_text(text)))
     return out
 
 
@@ -243,7 +245,7 @@ def test_validate_process_on_mutated_files(
     extsecrets_cmd: Any,
     aws_host: PluginHost,
     tmp_path_factory: pytest.TempPathFactory,
-    batch: list[tuple[str, dict[str, Any] | None]],
+    batch: list[str],
 ) -> None:
     """Mutated files through `extsecrets validate`, a dozen per run: no traceback; every
     problem the admission finds is printed; exit 1 when there is one, 2 when a file was
@@ -252,7 +254,7 @@ def test_validate_process_on_mutated_files(
     folder = tmp_path_factory.mktemp("validate")
     expected_lines: list[str] = []
     expect_errors = expect_broken = False
-    for i, (text, _) in enumerate(batch):
+    for i, text in enumerate(batch):
         path = folder / f"{i:03}.yaml"
         path.write_text(text, encoding="utf-8")
         docs, broken = read_text(text, str(path))

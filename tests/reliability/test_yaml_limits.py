@@ -175,6 +175,24 @@ def test_the_documents_after_a_refused_one_in_the_same_file_are_read() -> None:
     assert errors[0].startswith("f.yaml (document 2, line 8): aliases expand to more than ")
 
 
+def test_lines_after_a_refused_document_count_from_the_top_of_the_file() -> None:
+    """The reader resumes after a refused document: its lines and a later document's (here a
+    key written twice, and a syntax error) are still the file's."""
+    from extsecrets.manifests import read_text
+
+    deep = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: d}\ndata: " + "[" * 300 + "\n"
+    twice = "apiVersion: v1\nkind: Secret\nmetadata: {name: s}\nstringData:\n  a: '1'\n  a: '2'\n"
+    docs, errors = read_text(f"{deep}---\n{twice}---\nx: [\n", "f.yaml")
+    assert [(d.index, d.line) for d in docs] == [(2, 5)]
+    assert [p.message for p in docs[0].problems] == [
+        "key defined more than once: at line 10 and at line 11"
+    ]
+    assert [str(e) for e in errors] == [
+        f"f.yaml (document 1, line 1): nested deeper than {MAX_DEPTH} levels (line 4); not read",
+        "f.yaml:14:1: invalid YAML: expected the node content, but found '<stream end>'",
+    ]
+
+
 # --- sizes and counts --------------------------------------------------------------------------
 
 

@@ -1,4 +1,7 @@
-"""Reading manifests: multi-document YAML from files, folders (recursively) and stdin."""
+"""Reading manifests: multi-document YAML from files, folders (recursively) and stdin, within
+the limits of :mod:`extsecrets.yaml_limits` (a file, a document or a nesting too large, too many
+documents, aliases expanding too far are refused with the file, document and line; the other
+documents and files are still read), keys written twice reported as problems of their object."""
 
 from __future__ import annotations
 
@@ -39,7 +42,7 @@ MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 
 class _Loader(LimitedComposer, yaml.SafeLoader):
     """Safe YAML without timestamp conversion (Kubernetes keeps such values as strings), within
-    the limits above, and duplicate keys found."""
+    the limits of :mod:`extsecrets.yaml_limits`, the keys written twice found."""
 
     find_duplicates = True
 
@@ -152,7 +155,13 @@ def read_text(text: str, file: str) -> tuple[list[Document], list[ManifestError]
                     # quadratic in the depth of flow collections
                     resume = bisect.bisect_right(starts, offset + exc.problem_mark.index)
                     break
-                docs.extend(_documents(body, loader.duplicates, file, index, line, errors))
+                dups = [
+                    attrs.evolve(
+                        d, line=d.line + lines_before, first_line=d.first_line + lines_before
+                    )
+                    for d in loader.duplicates
+                ]
+                docs.extend(_documents(body, dups, file, index, line, errors))
                 if max(index, len(docs)) > MAX_DOCUMENTS:  # the items of a List count too
                     return [], [_too_many(file)]
         except yaml.YAMLError as exc:

@@ -48,7 +48,7 @@ from extsecrets.plugins import PluginHost
 from extsecrets.sync import status as st
 from extsecrets.sync.assemble import Entry, Outcome, assemble, plan_entries
 from extsecrets.sync.credentials import CredentialCache
-from extsecrets.sync.isolation import StuckCalls, run_isolated
+from extsecrets.sync.isolation import SlowLanes, run_isolated
 from extsecrets.sync.schedule import renew_delay, with_refresh_by
 from extsecrets.sync.scrub import ValueScrubber
 from extsecrets.sync.stores import StoreResolver, parse_store_status, store_view
@@ -159,8 +159,9 @@ class Engine:
             credential_cache if credential_cache is not None else CredentialCache(clock=clock)
         )
         self._clock = clock
-        #: plugin calls abandoned at their time limit that have not returned yet, by lane
-        self.stuck = StuckCalls()
+        #: the lanes of plugin calls (a store with its credentials, a generator...) whose last
+        #: call outlived the time limit: not waited for again until a call answers in time
+        self.lanes = SlowLanes()
 
     # --- the cycle ------------------------------------------------------------------------------
 
@@ -250,7 +251,7 @@ class Engine:
             timeout=self.plugin_timeout,
             workers=self.workers,
             on_timeout=lambda s: self._timeout(f"credentials key for {_store_label(s.store)}"),
-            stuck=self.stuck,
+            lanes=self.lanes,
             lane=lambda s: ("credentials key", s),
         )
         # Subjects without a cacheable key authenticate on their own, each once per cycle.
@@ -282,7 +283,7 @@ class Engine:
             on_timeout=lambda key: self._timeout(
                 f"authentication for {_store_label(needed[key].store)}"
             ),
-            stuck=self.stuck,
+            lanes=self.lanes,
             lane=lambda key: ("authenticate", key),
         )
         for key, value in fresh.items():
@@ -385,7 +386,7 @@ class Engine:
             timeout=self.plugin_timeout,
             workers=self.workers,
             on_timeout=on_timeout,
-            stuck=self.stuck,
+            lanes=self.lanes,
             lane=lane,
         )
         fetched = {k: v for k, v in done.items() if isinstance(k, _Group)}

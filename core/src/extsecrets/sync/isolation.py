@@ -5,15 +5,24 @@ that outlives its time limit is abandoned (Python cannot stop a thread): its res
 timeout error, a fresh worker takes its place, and whatever it returns later is ignored. Daemon
 threads keep a hung plugin from holding the process at exit.
 
-An abandoned call still holds its thread. Calls are grouped in *lanes* (the engine's: one store
-with one set of credentials, one generator object...); while an abandoned call of a lane has not
-returned, later calls of that lane are not started but fail at once (:class:`StuckCalls`). So a
-plugin that hangs for good costs one thread per lane, not one per cycle, and a cycle waits for
-it once, not every time.
+An abandoned call still holds its thread, and a cycle waited the whole time limit for it.
+Calls are grouped in *lanes* (the engine's: one store with one set of credentials, one generator
+object...), and :class:`SlowLanes` remembers, across cycles, the lanes whose last call outlived
+its limit:
+
+- while such a call has not returned, the lane is not called again: its tasks fail at once;
+- once it has returned, the lane's next call runs in the background, not waited for (its tasks
+  fail at once, saying so); a background call that answers within the limit makes the lane
+  waited for again, one that does not leaves it slow.
+
+So a plugin that hangs for good costs one thread per lane, not one per cycle, and a plugin that
+is slow makes a cycle wait for it once, not at every retry: the other stores' syncs are late by
+at most one time limit when a lane turns slow.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
@@ -23,7 +32,7 @@ from typing import TypeVar
 
 from extsecrets.errors import ExtSecretsError, PluginError
 
-__all__ = ["StuckCalls", "run_isolated"]
+__all__ = ["SlowLanes", "run_isolated"]
 
 log = logging.getLogger(__name__)
 
@@ -31,37 +40,52 @@ K = TypeVar("K", bound=Hashable)
 T = TypeVar("T")
 
 
-class StuckCalls:
-    """The lanes whose abandoned call has not returned yet; kept across cycles."""
+class SlowLanes:
+    """The lanes whose last call outlived its time limit; kept across cycles."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
+        #: lane -> what the call is, for the lanes with a call past its limit or in the
+        #: background (each holds a thread)
         self._running: dict[Hashable, str] = {}
-        #: calls abandoned since the start
+        self._slow: set[Hashable] = set()
+        #: calls abandoned at their time limit since the start
         self.abandoned = 0
-        #: abandoned calls that returned later
+        #: calls started in the background since the start
+        self.background = 0
+        #: abandoned or background calls that have returned
         self.returned = 0
 
     def __len__(self) -> int:
-        """Abandoned calls still running (each holds a thread)."""
+        """Calls running past their limit or in the background (each holds a thread)."""
         with self._lock:
             return len(self._running)
 
-    def __contains__(self, lane: Hashable) -> bool:
+    def _state(self, lane: Hashable) -> str:
         with self._lock:
-            return lane in self._running
+            if lane in self._running:
+                return "running"
+            return "slow" if lane in self._slow else ""
 
     def _abandon(self, lane: Hashable, what: str) -> int:
         with self._lock:
             self._running[lane] = what
+            self._slow.add(lane)
             self.abandoned += 1
             return len(self._running)
 
-    def _returned(self, lane: Hashable) -> str | None:
+    def _start(self, lane: Hashable, what: str) -> None:
+        with self._lock:
+            self._running[lane] = what
+            self.background += 1
+
+    def _returned(self, lane: Hashable, in_time: bool) -> str | None:
         with self._lock:
             what = self._running.pop(lane, None)
             if what is not None:
                 self.returned += 1
+            if in_time:
+                self._slow.discard(lane)
             return what
 
 
@@ -71,7 +95,7 @@ def run_isolated(
     timeout: float,
     workers: int,
     on_timeout: Callable[[K], ExtSecretsError],
-    stuck: StuckCalls | None = None,
+    lanes: SlowLanes | None = None,
     lane: Callable[[K], Hashable] | None = None,
 ) -> dict[K, T | ExtSecretsError]:
     """Run every task, at most ``workers`` at once; each gets ``timeout`` seconds from its start.
@@ -79,8 +103,8 @@ def run_isolated(
     Exceptions of the error hierarchy are returned as they are; any other exception becomes a
     :class:`PluginError` naming its type only (its message may hold secret material).
 
-    With ``stuck``, a task whose lane (``lane(key)``, else the key itself) has an abandoned call
-    still running is not started: its result is the timeout error, saying so.
+    With ``lanes``, a task of a slow lane (``lane(key)``, else the key itself) is not waited
+    for: see the module's text.
     """
     results: dict[K, T | ExtSecretsError] = {}
     if not tasks:
@@ -89,13 +113,23 @@ def run_isolated(
     lock = threading.Condition()
     pending: deque[tuple[K, Callable[[], T]]] = deque()
     for key, task in tasks.items():
-        if stuck is not None and lane_of(key) in stuck:
-            error = on_timeout(key)
-            results[key] = PluginError(
+        state = lanes._state(lane_of(key)) if lanes is not None else ""
+        if not state:
+            pending.append((key, task))
+            continue
+        error = on_timeout(key)
+        if state == "running":
+            message = (
                 f"{error.message}; it has not returned yet and is not called again until it does"
             )
         else:
-            pending.append((key, task))
+            assert lanes is not None
+            _in_background(task, lanes, lane_of(key), error.message, timeout)
+            message = (
+                f"{error.message} last time; called again in the background, not waited for "
+                "until a call answers in time"
+            )
+        results[key] = PluginError(message)
     if not pending:
         return results
     started: dict[K, float] = {}
@@ -119,13 +153,12 @@ def run_isolated(
                 results.setdefault(key, value)
                 lock.notify_all()
                 if key in abandoned:  # a replacement worker has taken over
-                    if stuck is not None:
-                        what = stuck._returned(lane_of(key))
-                        if what is not None:
-                            log.info(
-                                "an abandoned plugin call returned",
-                                extra={"call": what, "after": time.monotonic() - started[key]},
-                            )
+                    if lanes is not None:
+                        what = lanes._returned(lane_of(key), in_time=False)
+                        log.info(
+                            "an abandoned plugin call returned",
+                            extra={"call": what, "after": time.monotonic() - started[key]},
+                        )
                     return
 
     def spawn() -> None:
@@ -143,8 +176,8 @@ def run_isolated(
                 if now - began >= timeout:
                     error = results[key] = on_timeout(key)
                     abandoned.add(key)
-                    if stuck is not None:
-                        running = stuck._abandon(lane_of(key), error.message)
+                    if lanes is not None:
+                        running = lanes._abandon(lane_of(key), error.message)
                         log.warning(
                             "plugin call abandoned",
                             extra={"call": error.message, "abandoned_calls_running": running},
@@ -158,3 +191,27 @@ def run_isolated(
             if len(results) < len(tasks):
                 lock.wait(timeout=(next_deadline - now) if next_deadline is not None else timeout)
     return results
+
+
+def _in_background(
+    task: Callable[[], object], lanes: SlowLanes, lane: Hashable, what: str, timeout: float
+) -> None:
+    """Call ``task`` on a thread of its own, not waited for; its answer is dropped, its
+    duration decides whether ``lane`` is waited for again."""
+    lanes._start(lane, what)
+    log.debug("plugin call started in the background", extra={"call": what})
+
+    def run() -> None:
+        began = time.monotonic()
+        with contextlib.suppress(BaseException):  # (its answer, whatever it is, is dropped)
+            task()
+        took = time.monotonic() - began
+        lanes._returned(lane, in_time=took < timeout)
+        message = (
+            "a slow plugin call answered in time again"
+            if took < timeout
+            else "a plugin call in the background returned, past its time limit"
+        )
+        log.info(message, extra={"call": what, "after": took})
+
+    threading.Thread(target=run, name="extsecrets-plugin-call-background", daemon=True).start()

@@ -1,6 +1,7 @@
 """Provider ``faulty`` and generator kind ``FaultyToken``: each store (or generator object) says
 in its manifest how to misbehave (``fault``), so one operator process serves a store that raises
-next to one that hangs, one that answers garbage, one that leaks memory and one that works.
+next to one that hangs, one that answers too late, one that answers garbage, one that leaks
+memory and one that works.
 
 Every fault plants :data:`SECRET` where a careless core would copy it into a message: in an
 exception's text, in a ``repr``, in the wrong-typed answer itself. The scenario checks that it
@@ -15,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import threading
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
@@ -55,6 +57,7 @@ class FaultyProvider:
     value: str = "v"
     leak_mib: int = 4
     size_mib: int = 8
+    slow_seconds: float = 3.0
 
 
 @attrs.frozen
@@ -215,14 +218,16 @@ def extsecrets_fetch(store: StoreView, refs: Sequence[FetchRef]) -> Any:
     config: FaultyProvider = store.config
     fault = config.fault
     _raise(fault)  # (a "hang" returns once released, then answers as a working store does)
-    if fault == "leak":
+    if fault == "slow":  # (past the time limit, then an answer)
+        time.sleep(config.slow_seconds)
+    elif fault == "leak":
         with _LOCK:
             LEAKED.append(b"\x01" * (config.leak_mib * MIB))  # (touched: resident)
     elif fault in _WHOLE:
         return _WHOLE[fault]()
     elif fault in _ANSWERS:
         return {ref: _ANSWERS[fault](config) for ref in refs}
-    elif fault not in ("", "hang"):
+    elif fault not in ("", "hang", "slow"):
         raise PermanentError(f"unknown fault {fault!r}")
     return _good(store, refs)
 

@@ -44,7 +44,9 @@ from reliability.kube_scenarios import scale
 import extsecrets
 from extsecrets.cluster.local import LocalCluster
 from extsecrets.plugins import ENTRY_POINT_GROUP, MAX_ANSWER_BYTES, PluginHost
+from extsecrets.sync import isolation
 from extsecrets.sync.engine import Engine, SyncResult
+from extsecrets.sync.isolation import SlowLanes
 from extsecrets.types import AuthScheme, Credentials, ProviderService, Registration, SecretBytes
 
 HERE = Path(__file__).parent
@@ -304,6 +306,17 @@ def test_a_slow_store_is_waited_for_once_not_at_every_retry(faulty, caplog) -> N
         assert results["good"].ok
     assert (lanes.abandoned, lanes.background) == (1, 3)  # waited for once
     no_traceback(caplog)
+
+
+def test_a_lane_not_found_slow_for_an_hour_is_forgotten(monkeypatch) -> None:
+    """Slow marks do not pile up for ever (stores deleted or edited into new lanes)."""
+    lanes = SlowLanes()
+    lanes._abandon("old", "fetch from SecretStore app/old")
+    lanes._returned("old", in_time=False)
+    assert lanes._state("old") == "slow"
+    monkeypatch.setattr(isolation, "FORGET_SLOW", 0.0)  # (an hour later)
+    lanes._abandon("new", "fetch from SecretStore app/new")
+    assert (lanes._state("old"), lanes._state("new")) == ("", "running")
 
 
 def test_a_hanging_generator_is_one_lane(faulty) -> None:

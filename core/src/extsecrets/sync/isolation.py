@@ -36,6 +36,10 @@ __all__ = ["SlowLanes", "run_isolated"]
 
 log = logging.getLogger(__name__)
 
+#: a lane not called for this long is forgotten as slow (a store deleted, or edited into a new
+#: lane, leaves nothing behind for ever); it is waited for again, once
+FORGET_SLOW = 3600.0
+
 K = TypeVar("K", bound=Hashable)
 T = TypeVar("T")
 
@@ -48,7 +52,8 @@ class SlowLanes:
         #: lane -> what the call is, for the lanes with a call past its limit or in the
         #: background (each holds a thread)
         self._running: dict[Hashable, str] = {}
-        self._slow: set[Hashable] = set()
+        #: lane -> when it was last found slow (monotonic seconds)
+        self._slow: dict[Hashable, float] = {}
         #: calls abandoned at their time limit since the start
         self.abandoned = 0
         #: calls started in the background since the start
@@ -70,7 +75,7 @@ class SlowLanes:
     def _abandon(self, lane: Hashable, what: str) -> int:
         with self._lock:
             self._running[lane] = what
-            self._slow.add(lane)
+            self._mark(lane)
             self.abandoned += 1
             return len(self._running)
 
@@ -85,8 +90,17 @@ class SlowLanes:
             if what is not None:
                 self.returned += 1
             if in_time:
-                self._slow.discard(lane)
+                self._slow.pop(lane, None)
+            else:
+                self._mark(lane)
             return what
+
+    def _mark(self, lane: Hashable) -> None:
+        """``lane`` is slow as of now; lanes not found slow for :data:`FORGET_SLOW` go (called
+        with the lock held)."""
+        now = time.monotonic()
+        self._slow = {k: t for k, t in self._slow.items() if now - t < FORGET_SLOW}
+        self._slow[lane] = now
 
 
 def run_isolated(

@@ -290,14 +290,15 @@ class Phases:
         marks = [(name, round(t - origin, 3)) for name, t in self.marks]
         path.write_text(json.dumps({"phases": marks, "requests": requests}, indent=0))
 
-    def calls(self) -> dict[str, Counter[str]]:
+    def calls(self, key: str = "service") -> dict[str, Counter[Any]]:
+        """Requests by phase, counted by ``key`` (``service``, ``status``...)."""
         requests = [r for r in self.aws.requests() if r["access_key_id"] == KEY_ID]
-        out: dict[str, Counter[str]] = {name: Counter() for name, _ in self.marks}
+        out: dict[str, Counter[Any]] = {name: Counter() for name, _ in self.marks}
         bounds = [*self.marks[1:], ("", math.inf)]
         for (name, begin), (_, end) in zip(self.marks, bounds, strict=True):
             for r in requests:
                 if begin <= r["time"] < end:
-                    out[name][r["service"]] += 1
+                    out[name][r[key]] += 1
         return out
 
 
@@ -384,6 +385,7 @@ def test_aws_outage(kube, aws, forwarder, attempts, run_operator, figures, tmp_p
         lambda: all_ready(kube, ns, SYNCED), recovery_bound(), "every ExternalSecret Ready again"
     )
     recovered = time.monotonic() - outage_end
+    phases.start("after")
     after = secrets(kube, ns)
 
     calls = phases.calls()
@@ -408,6 +410,12 @@ def test_aws_outage(kube, aws, forwarder, attempts, run_operator, figures, tmp_p
     # the values did not change: recovering writes no Secret either
     assert after == before
     assert secret_writes(kube) - writes_before == 0
+    # recovering took one successful cycle per store, two when one was under way as AWS came
+    # back (its calls made before failed, those after succeeded)
+    assert phases.calls("status")["recovery"].keys() == {200}
+    for service in PER_CALL:
+        assert calls_per_cycle(service) <= calls["recovery"][service], calls["recovery"]
+        assert calls["recovery"][service] <= 2 * calls_per_cycle(service), calls["recovery"]
     # nothing reached AWS while nothing listened; the operator counted the refused calls
     assert calls["refused"] == Counter()
     if attempts is not None:

@@ -195,14 +195,15 @@ def identity_of(process: OperatorProcess) -> str:
 
 
 def metric(text: str, name: str, **labels: str) -> float:
-    """The value of one sample of a Prometheus text exposition (0 when absent)."""
+    """The value of one sample of a Prometheus text exposition (an AssertionError when the
+    page has no such sample: a missing metric is not a zero)."""
     for line in text.splitlines():
         if not line.startswith(name + "{") and not line.startswith(name + " "):
             continue
         found = dict(re.findall(r'(\w+)="([^"]*)"', line.split(" ")[0]))
         if all(found.get(k) == v for k, v in labels.items()):
             return float(line.rsplit(" ", 1)[1])
-    return 0.0
+    raise AssertionError(f"no sample {name}{labels} in /metrics")
 
 
 # --- a world of ExternalSecrets ---------------------------------------------------------------

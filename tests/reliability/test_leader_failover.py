@@ -186,6 +186,7 @@ def test_a_frozen_leader_writes_nothing_once_thawed(own_cluster, aws, operators,
         operators.stop_all()
 
     assert "lost the leader lease" in leader.logs()
+    assert "Traceback" not in leader.logs()
     writes = _writes_by(world, own_cluster, leader_id, standby_id)
     old = [w for w in writes[leader_id] if w.ok]
     first_new = min(w.received for w in writes[standby_id] if w.ok)

@@ -27,7 +27,7 @@ from extsecrets.operator.metrics import OperatorMetrics
 from extsecrets.plugins import PluginHost
 from extsecrets.sync.engine import Engine
 
-__all__ = ["Options", "Operator", "api_client"]
+__all__ = ["SYNC_WAIT", "ClusterMetrics", "Options", "Operator", "api_client"]
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +82,8 @@ class ClusterMetrics(Collector):
             "Writes refused by the API server as conflicting (retried)",
             "counter",
         )
-        for what, count in sorted(self._cluster.conflicts.items()):
+        counts = {"finalizers": 0, "secret": 0, **self._cluster.conflicts}
+        for what, count in sorted(counts.items()):
             conflicts.add_sample(
                 "extsecrets_kube_write_conflicts_total", {"object": what}, float(count)
             )

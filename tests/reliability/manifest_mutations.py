@@ -383,6 +383,8 @@ _USER_MAPS = frozenset(
         "tags",
         "stringData",
         "transitiveTagKeys",
+        "values",
+        "versions",
     }
 )
 

@@ -12,6 +12,7 @@ read at all) and 0 only when everything is valid. ``make test`` runs a few hundr
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
@@ -110,7 +111,15 @@ def test_the_seeds_are_valid(aws_host: PluginHost, fake_plugin: tuple[PluginHost
     assert [s.name for s in rendered.secrets] == ["app-out", "token-out"]
 
 
+#: scenario -> cases run; scenario -> (first, last) monotonic time of its cases
 CASES: dict[str, int] = {}
+SPAN: dict[str, tuple[float, float]] = {}
+
+
+def count(scenario: str, cases: int = 1) -> None:
+    CASES[scenario] = CASES.get(scenario, 0) + cases
+    now = time.monotonic()
+    SPAN[scenario] = (SPAN.get(scenario, (now, now))[0], now)
 
 
 @settings(FUZZ, max_examples=scale(250, 15_000))
@@ -119,18 +128,18 @@ def test_admission_of_mutated_aws_objects_never_raises_and_names_the_field(
     aws_host: PluginHost, case: tuple[dict[str, Any], Mutation]
 ) -> None:
     doc, mutation = case
-    CASES["admission"] = CASES.get("admission", 0) + 1
+    count("admission")
     admitted(doc, aws_host, mutation)
 
 
-@settings(FUZZ, max_examples=scale(150, 10_000))
+@settings(FUZZ, max_examples=scale(150, 5_000))
 @given(case=mutated(FAKE_SEEDS))
 def test_render_of_mutated_objects_never_raises_and_fails_the_invalid_ones(
     fake_plugin: tuple[PluginHost, Any], case: tuple[dict[str, Any], Mutation]
 ) -> None:
     host, _ = fake_plugin
     doc, mutation = case
-    CASES["render"] = CASES.get("render", 0) + 1
+    count("render")
     checked = admitted(doc, host, mutation)
     others = [d for d in FAKE_SEEDS if (d["kind"], d["metadata"]["name"]) != _key(doc)]
     rendered, _ = render([*others, doc], host, plugin_timeout=5)
@@ -156,7 +165,7 @@ def _key(doc: dict[str, Any]) -> tuple[Any, Any]:
 @given(case=with_duplicate_key(AWS_SEEDS + FAKE_SEEDS))
 def test_a_key_written_twice_is_an_error_at_its_path(case: tuple[str, str, dict[str, Any]]) -> None:
     text, path, _ = case
-    CASES["duplicates"] = CASES.get("duplicates", 0) + 1
+    count("duplicates")
     docs, errors = read_text(text, "dup.yaml")
     assert errors == []
     (read,) = docs
@@ -250,7 +259,7 @@ def test_validate_process_on_mutated_files(
     """Mutated files through `extsecrets validate`, a dozen per run: no traceback; every
     problem the admission finds is printed; exit 1 when there is one, 2 when a file was
     refused as YAML, 0 only when all are valid."""
-    CASES["validate_process"] = CASES.get("validate_process", 0) + len(batch)
+    count("validate_process", len(batch))
     folder = tmp_path_factory.mktemp("validate")
     expected_lines: list[str] = []
     expect_errors = expect_broken = False
@@ -297,7 +306,7 @@ def test_render_process_on_a_mutated_object(
     failures are the ones rendered in process; exit 1 when there is one, 0 when none."""
     host, _ = fake_plugin
     doc, _ = case
-    CASES["render_process"] = CASES.get("render_process", 0) + 1
+    count("render_process")
     folder = tmp_path_factory.mktemp("render")
     others = [d for d in FAKE_SEEDS if (d["kind"], d["metadata"]["name"]) != _key(doc)]
     for i, body in enumerate([*others, doc]):
@@ -318,3 +327,5 @@ def test_figures_of_the_cases(figures: Any) -> None:
     """Runs last in this module (pytest keeps the file's order)."""
     for name in ("admission", "render", "duplicates", "validate_process", "render_process"):
         figures(f"cases_{name}", CASES.get(name, 0))
+        first, last = SPAN.get(name, (0.0, 0.0))
+        figures(f"seconds_{name}", round(last - first, 1))

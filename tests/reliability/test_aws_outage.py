@@ -56,10 +56,12 @@ def scale(short: int, long: int) -> int:
 #: ExternalSecrets, half on each store
 COUNT = scale(100, 200)
 #: their refreshInterval, seconds
-REFRESH = scale(10, 60)
-#: seconds each phase of the outage lasts: longer than a grid step and the least pause, so
-#: that every store fails at least once in each
+REFRESH = scale(8, 45)
+#: seconds each phase of the outage lasts: longer than the longest wait between two failed
+#: cycles of a store (a grid step and the least pause, plus 3 s for the cycle), so that every
+#: store fails at least once in each
 PHASE = scale(16, 60)
+assert PHASE >= REFRESH + MIN_PAUSE + 3
 
 KEY_ID = "AKIAOUTAGE0000000001"
 #: botocore's standard retry mode: attempts per API call (the stores set no retrySettings)
@@ -341,6 +343,7 @@ def test_aws_outage(kube, aws, forwarder, attempts, run_operator, figures, tmp_p
         name: base64.b64decode(data["value"]).decode() for name, (_, data) in before.items()
     } == {f"es-{n:04d}": value_of(n) for n in range(COUNT)}
     writes_before = secret_writes(kube)
+    served_before = kube.requests_served()
     assert update_failed(kube, ns) == {}
     phases = Phases(aws)
     errors: dict[str, int] = {}
@@ -372,11 +375,16 @@ def test_aws_outage(kube, aws, forwarder, attempts, run_operator, figures, tmp_p
         "throttled", lambda: aws.fail(ANY, ANY, "ThrottlingException", count=-1), forwarder.reopen
     )
     outage_end = time.monotonic()
+    served = kube.requests_served() - served_before
     # during the outage: no Secret written, every Ready False with ESO's texts
     during = secrets(kube, ns)
     assert during == before
     assert secret_writes(kube) - writes_before == 0
     assert all_ready(kube, ns, FAILED), readiness(kube, ns)
+    # the status was written once per ExternalSecret (Ready turned False), not once per retry
+    assert served["PATCH externalsecrets/status"] == COUNT, served
+    figures("status_writes_during_outage", served["PATCH externalsecrets/status"])
+    figures("events_posted_during_outage", served["POST events"])
 
     # AWS is back
     aws.reset_faults()

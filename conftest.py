@@ -15,6 +15,10 @@ from typing import Any
 
 import pytest
 
+# The leak scan (tests/leak_scan.py): every seeded secret value looked for in everything the
+# code under test said during the session.
+pytest_plugins = ["leak_scan", "pytester"]
+
 AWS_URL_ENV = "EXTSECRETS_TEST_AWS_URL"
 _ENDPOINT_VARIABLES = (
     "AWS_STS_ENDPOINT",
@@ -26,17 +30,19 @@ _ENDPOINT_VARIABLES = (
 
 @pytest.fixture(scope="session")
 def aws_emulator() -> Iterator[Any]:
-    from extsecrets_aws_auth.emulator import Emulator, EmulatorClient
+    from leak_scan import harvesting_client
+
+    from extsecrets_aws_auth.emulator import Emulator
 
     url = os.environ.get(AWS_URL_ENV)
-    if url:
-        yield EmulatorClient(url)
-        return
-    emulator = Emulator().start()
+    emulator = None if url else Emulator().start()
+    client = harvesting_client(url or emulator.url)  # type: ignore[union-attr]
     try:
-        yield EmulatorClient(emulator.url)
+        yield client
     finally:
-        emulator.stop()
+        client.harvest()  # the values the last test seeded
+        if emulator is not None:
+            emulator.stop()
 
 
 @pytest.fixture

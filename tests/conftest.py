@@ -107,12 +107,16 @@ def kube_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A real kube-apiserver + etcd + controller manager on 127.0.0.1, with our CRDs; yields
     its admin kubeconfig. CI starts one and names it in EXTSECRETS_TEST_KUBECONFIG; without
     it the session starts its own with tests/kube/apiserver.sh (building it once, cached)."""
+    from leak_scan import harvest_kube
     from operator_kit import SCRIPT, api_for, install_crds
 
     given = os.environ.get("EXTSECRETS_TEST_KUBECONFIG")
     if given:
         install_crds(api_for(given))
-        yield given
+        try:
+            yield given
+        finally:
+            harvest_kube(api_for(given))
         return
     folder = tmp_path_factory.mktemp("kube")
     subprocess.run(["bash", str(SCRIPT), "start", str(folder)], check=True, timeout=1800)
@@ -120,6 +124,7 @@ def kube_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         kubeconfig = str(folder / "kubeconfig")
         install_crds(api_for(kubeconfig))
         yield kubeconfig
+        harvest_kube(api_for(kubeconfig))
     finally:
         subprocess.run(["bash", str(SCRIPT), "stop", str(folder)], check=False, timeout=120)
 
@@ -132,14 +137,25 @@ def kube(kube_server: str) -> Any:
 
 
 @pytest.fixture
-def run_operator(kube_server: str, tmp_path: Path) -> Iterator[Callable[..., Any]]:
-    """Start `extsecrets run` processes; every one is stopped when the test ends."""
+def run_operator(
+    kube_server: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> Iterator[Callable[..., Any]]:
+    """Start `extsecrets run` processes; every one is stopped when the test ends. They log at
+    DEBUG (unless the test asks for another level); their logs and last /metrics page go to the
+    leak scan (tests/leak_scan.py)."""
+    from leak_scan import LEAKS
     from operator_kit import OperatorProcess
 
     started: list[Any] = []
 
     def start(*args: str, wait: bool = True) -> Any:
-        process = OperatorProcess(kube_server, tmp_path / f"operator-{len(started)}.log", *args)
+        process = OperatorProcess(
+            kube_server,
+            tmp_path / f"operator-{len(started)}.log",
+            "--log-level",
+            "debug",  # a later --log-level among args wins
+            *args,
+        )
         started.append(process)
         if wait:
             process.wait_ready()
@@ -147,4 +163,7 @@ def run_operator(kube_server: str, tmp_path: Path) -> Iterator[Callable[..., Any
 
     yield start
     for process in started:
+        if process.process.poll() is None:
+            LEAKS.text(f"{request.node.nodeid}: {process.log_path.name} /metrics", process.scrape())
         process.stop()
+        LEAKS.text(f"{request.node.nodeid}: {process.log_path.name}", process.logs())

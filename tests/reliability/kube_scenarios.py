@@ -142,24 +142,35 @@ class OwnCluster:
 def own_cluster(tmp_path_factory: Any) -> Iterator[OwnCluster]:
     """The body of a module-scoped fixture: ``own_cluster = pytest.fixture(scope="module")(
     kube_scenarios.own_cluster)``."""
+    from leak_scan import harvest_kube
+
     cluster = OwnCluster(tmp_path_factory.mktemp("own-kube")).start()
     try:
         yield cluster
+        harvest_kube(cluster.kube.api)  # its Secrets' values, events and statuses: the leak scan
     finally:
         cluster.stop()
 
 
 class Operators:
-    """`extsecrets run` processes of one test against one cluster, each stopped at the end."""
+    """`extsecrets run` processes of one test against one cluster, each stopped at the end. As
+    the ``run_operator`` fixture's, they log at DEBUG, and their logs and last /metrics page go
+    to the leak scan (tests/leak_scan.py)."""
 
-    def __init__(self, kubeconfig: str, folder: Path) -> None:
+    def __init__(self, kubeconfig: str, folder: Path, where: str) -> None:
         self.kubeconfig = kubeconfig
         self.folder = folder
+        self.where = where
         self.started: list[OperatorProcess] = []
+        self._scanned: set[int] = set()
 
     def start(self, *args: str, wait: bool = True) -> OperatorProcess:
         process = OperatorProcess(
-            self.kubeconfig, self.folder / f"operator-{len(self.started)}.log", *args
+            self.kubeconfig,
+            self.folder / f"operator-{len(self.started)}.log",
+            "--log-level",
+            "debug",
+            *args,
         )
         self.started.append(process)
         if wait:
@@ -167,13 +178,21 @@ class Operators:
         return process
 
     def stop_all(self) -> None:
+        from leak_scan import LEAKS
+
         for process in self.started:
+            name = process.log_path.name
+            if process.process.poll() is None:
+                LEAKS.text(f"{self.where}: {name} /metrics", process.scrape())
             process.stop(signal.SIGTERM)
+            if id(process) not in self._scanned:
+                self._scanned.add(id(process))
+                LEAKS.text(f"{self.where}: {name}", process.logs())
 
 
-def operators(own_cluster: OwnCluster, tmp_path: Path) -> Iterator[Operators]:
+def operators(own_cluster: OwnCluster, tmp_path: Path, request: Any) -> Iterator[Operators]:
     """The body of a fixture: ``operators = pytest.fixture(kube_scenarios.operators)``."""
-    started = Operators(own_cluster.kubeconfig, tmp_path)
+    started = Operators(own_cluster.kubeconfig, tmp_path, request.node.nodeid)
     try:
         yield started
     finally:

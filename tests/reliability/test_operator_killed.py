@@ -19,18 +19,18 @@ import pytest
 from aws_kit import client
 from operator_kit import wait_for
 from reliability import kube_scenarios
-from reliability.kube_scenarios import Operators, World, identity_of, scale, secret_writes
+from reliability.kube_scenarios import World, identity_of, scale, secret_writes
 
 own_cluster = pytest.fixture(scope="module")(kube_scenarios.own_cluster)
+operators = pytest.fixture(kube_scenarios.operators)
 
 #: small batches spread the first sync over time, so the kill falls in the middle of it
 ARGS = ("--batch-size", "25", "--concurrency", "4")
 
 
-def test_operator_killed_mid_sync(own_cluster, aws, tmp_path, figures) -> None:
+def test_operator_killed_mid_sync(own_cluster, aws, operators, figures) -> None:
     n = scale(200, 1000)
     world = World(own_cluster.kube, client(aws, "secretsmanager"), n).create()
-    operators = Operators(own_cluster.kubeconfig, tmp_path)
     try:
         first = operators.start("--namespace", world.ns, *ARGS)
         started = time.monotonic()

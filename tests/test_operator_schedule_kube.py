@@ -43,9 +43,16 @@ def seconds(stamp: str) -> float:
     return dt.datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp()
 
 
-def refresh_time(kube: Any, namespace: str, name: str) -> float:
-    es = kube.external_secret(namespace, name) or {}
-    return seconds((es.get("status") or {})["refreshTime"])
+def refreshed_after(kube: Any, namespace: str, name: str, after: float) -> float:
+    """The ExternalSecret's refreshTime once it is later than ``after``: the operator writes
+    the Secret first and the status next, so a read in between still sees the last one."""
+
+    def later() -> float | None:
+        es = kube.external_secret(namespace, name) or {}
+        stamp = (es.get("status") or {}).get("refreshTime")
+        return seconds(stamp) if stamp and seconds(stamp) > after else None
+
+    return wait_for(later, 30, f"a refreshTime after {after}")
 
 
 def test_an_ecr_token_is_renewed_before_it_expires_also_after_a_restart(
@@ -85,10 +92,12 @@ def test_an_ecr_token_is_renewed_before_it_expires_also_after_a_restart(
     )
     operator = run_operator("--namespace", ns)  # (other tests leave objects behind)
     wait_for(lambda: value(kube, ns, "pull", "password") == "token-1", 60, "the first token")
+    synced = refreshed_after(kube, ns, "pull", 0)
 
     # nothing changes, yet the token is renewed half-way through its minute, before it expires
     wait_for(lambda: value(kube, ns, "pull", "password") == "token-2", 90, "the renewal")
-    assert refresh_time(kube, ns, "pull") < expiry["token-1"]
+    first = refreshed_after(kube, ns, "pull", synced)
+    assert first < expiry["token-1"]
     secret = kube.secret(ns, "pull")
     renew_at = secret.metadata.annotations[REFRESH_BY_ANNOTATION]
     assert value(kube, ns, "pull", "expires_at") == str(int(expiry["token-2"]))
@@ -97,7 +106,7 @@ def test_an_ecr_token_is_renewed_before_it_expires_also_after_a_restart(
     assert operator.stop() == 0
     run_operator("--namespace", ns)
     wait_for(lambda: value(kube, ns, "pull", "password") == "token-3", 120, "the next renewal")
-    renewed = refresh_time(kube, ns, "pull")
+    renewed = refreshed_after(kube, ns, "pull", first)
     assert renewed < expiry["token-2"]
     assert renewed >= seconds(renew_at)
     # and then not again for nearly an hour: exactly three token requests, nothing else changed

@@ -24,6 +24,7 @@ from __future__ import annotations
 import datetime as dt
 import signal
 import time
+from collections import Counter
 from typing import Any
 
 import pytest
@@ -148,8 +149,19 @@ def test_leader_killed_mid_sync(own_cluster, aws, operators, figures) -> None:
     figures(
         "secrets_written_by_old_and_new_leader",
         (
-            sum(1 for w in secrets if w.identity == leader_id),
-            sum(1 for w in secrets if w.identity == standby_id),
+            sum(1 for w in secrets if w.ok and w.identity == leader_id),
+            sum(1 for w in secrets if w.ok and w.identity == standby_id),
+        ),
+    )
+    # refused writes (a conflict, the API server too busy), retried: by who, verb and answer
+    figures(
+        "secret_writes_refused",
+        sorted(
+            Counter(
+                ("old" if w.identity == leader_id else "new", w.verb, w.code)
+                for w in secrets
+                if not w.ok
+            ).items()
         ),
     )
 

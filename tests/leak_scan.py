@@ -42,7 +42,9 @@ import hashlib
 import json
 import logging
 import threading
+import time
 import urllib.parse
+from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
@@ -139,6 +141,11 @@ def forms(value: bytes) -> dict[str, str]:
 _GRAM = 4
 
 
+def _blocks(text: str) -> Iterator[str]:
+    """The text's 4-character blocks at the positions divisible by 4."""
+    return (text[i : i + _GRAM] for i in range(0, len(text) - _GRAM + 1, _GRAM))
+
+
 def scan(
     texts: Iterable[tuple[str, str]],
     seeds: Mapping[bytes, str],
@@ -148,27 +155,42 @@ def scan(
     :func:`forms`; one hit per pair. A value with a scope (test ids) is looked for only in the
     texts of those tests (a text's name starts with its test id and ``": "``).
 
-    Every pattern is at least 8 characters long, so any occurrence covers a whole 4-character
-    block of the text at a position divisible by 4: the text is read in such blocks, each looked
-    up in an index of the patterns' 4-character pieces, and only there compared in full."""
+    Every pattern is at least 8 characters long, so any occurrence of it covers a whole
+    4-character block of the text at a position divisible by 4, and which of the pattern's
+    pieces that block is depends only on where the occurrence starts: pieces ``s`` to ``s + 3``
+    of the pattern, for any ``s`` up to its length minus 7, cover every case. The text is read
+    block by block, each looked up in an index of those pieces, and compared in full only
+    there. ``s`` is chosen per pattern where its pieces are rarest among the texts' blocks, so
+    that common words ("value", "secret") rarely lead to a comparison."""
+    texts = list(texts)
+    frequency: Counter[str] = Counter()
+    for _, text in texts:
+        frequency.update(_blocks(text))
     patterns: list[tuple[str, str, bytes]] = []
     index: dict[str, list[tuple[int, int]]] = {}
     for value in seeds:
         for form, pattern in forms(value).items():
             number = len(patterns)
             patterns.append((pattern, form, value))
-            for offset in range(_GRAM):
+            start = min(
+                range(len(pattern) - 2 * _GRAM + 2),
+                key=lambda s, p=pattern: sum(  # type: ignore[misc]
+                    frequency.get(p[s + j : s + j + _GRAM], 0) for j in range(_GRAM)
+                ),
+            )
+            for offset in range(start, start + _GRAM):
                 index.setdefault(pattern[offset : offset + _GRAM], []).append((number, offset))
     hits: list[Hit] = []
     scopes = scopes or {}
+    get = index.get
     for where, text in texts:
         test = where.partition(": ")[0]
         found = {v for v, tests in scopes.items() if test not in tests}
-        get = index.get
-        for position in range(0, len(text) - _GRAM + 1, _GRAM):
-            candidates = get(text[position : position + _GRAM])
+        for number_of_block, block in enumerate(_blocks(text)):
+            candidates = get(block)
             if candidates is None:
                 continue
+            position = number_of_block * _GRAM
             for number, offset in candidates:
                 pattern, form, value = patterns[number]
                 if value not in found and text.startswith(pattern, position - offset):
@@ -477,13 +499,16 @@ def pytest_runtest_logstart(nodeid: str) -> None:
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    started = time.monotonic()
     hits = LEAKS.scan()
+    _SCAN_SECONDS.append(time.monotonic() - started)
     session.config.stash[_REPORT] = hits
     if hits and exitstatus == 0:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 _REPORT = pytest.StashKey[list[Hit]]()
+_SCAN_SECONDS: list[float] = []
 
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
@@ -493,7 +518,7 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
     seeds = len(LEAKS.seeds_to_scan())
     line = (
         f"leak scan: {seeds} seeded values, {LEAKS.scanned_chars()} characters scanned "
-        f"in {len(LEAKS.texts)} texts, {len(hits)} hits"
+        f"in {len(LEAKS.texts)} texts ({_SCAN_SECONDS[-1]:.1f} s), {len(hits)} hits"
     )
     if not hits:
         terminalreporter.write_line(line)

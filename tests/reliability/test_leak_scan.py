@@ -158,7 +158,7 @@ def test_a_leaking_session_fails_with_a_report_that_names_the_place(pytester: An
             "test_leaky.py::test_leaks: log of the test process (extsecrets.sync): a seeded value"
             f" (sha256 {DIGEST},"
             " starts 'pl', as is) seeded by the planting test",
-            "leak scan: 1 seeded values, * characters scanned in * texts, 1 hits",
+            "leak scan: 1 seeded values, * characters scanned in * texts (* s), 1 hits",
         ]
     )
     assert "2 passed" in output

@@ -34,7 +34,7 @@ from extsecrets.cluster.convert import (
     secret_to_dict,
     str_map,
 )
-from extsecrets.cluster.events import EventSender
+from extsecrets.cluster.events import EventRecorder
 from extsecrets.cluster.informer import Change, Informer
 from extsecrets.cluster.invalid import problems_text
 from extsecrets.cluster.objects import (
@@ -75,6 +75,8 @@ log = logging.getLogger(__name__)
 ESO_GROUP = "external-secrets.io"
 ESO_VERSION = "v1"
 COMPONENT = "extsecrets"
+#: what :meth:`KubeCluster._event_call` returns for an object that is not there
+_GONE = object()
 
 
 class KubeCluster:
@@ -162,7 +164,7 @@ class KubeCluster:
         self.conflicts: Counter[str] = Counter()
         self._conflicts_lock = threading.Lock()
         self._event_outage = Reachability(log, "events not recorded")
-        self.events = EventSender(self._post_event)
+        self.events = EventRecorder(self._create_event, self._patch_event)
 
     def _custom_list(self, group: str, version: str, plural: str) -> Callable[..., Any]:
         if self.namespace:
@@ -573,18 +575,43 @@ class KubeCluster:
             "count": 1,
             "reportingComponent": COMPONENT,
         }
-        self.events.send(namespace, body)
+        self.events.record(namespace, body)
 
-    def _post_event(self, namespace: str, body: Mapping[str, Any]) -> None:
+    def _create_event(self, namespace: str, body: Mapping[str, Any]) -> str | None:
+        """Create an Event; its name, ``None`` when it could not be created."""
+        answer = self._event_call(self.core.create_namespaced_event, namespace, body)
+        if not isinstance(answer, Mapping):
+            return None
+        return str((answer.get("metadata") or {}).get("name") or "") or None
+
+    def _patch_event(self, namespace: str, name: str, patch: Mapping[str, Any]) -> bool | None:
+        """Count a repeat on the Event ``name`` (as client-go, a strategic merge patch of
+        ``count`` and ``lastTimestamp``): ``True`` done, ``False`` no such Event (expired),
+        ``None`` failed."""
+        answer = self._event_call(
+            self.core.patch_namespaced_event,
+            name,
+            namespace,
+            dict(patch),
+            _content_type="application/strategic-merge-patch+json",
+        )
+        return None if answer is None else answer is not _GONE
+
+    def _event_call(self, call: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """The answer of an Events API call; :data:`_GONE` for a 404, ``None`` when it
+        failed (said once for an outage, not once per event)."""
         try:
-            api_call("record an event", self.core.create_namespaced_event, namespace, body)
+            answer = api_call("record an event", call, *args, **kwargs)
         except ApiException as exc:
+            if exc.status == 404:
+                return _GONE
             log.warning("event not recorded: %s", api_message(exc))
+            return None
         except ClusterUnavailableError as exc:
-            # an outage fails every event: said once, not once per event
             self._event_outage.failed(exc)
-        else:
-            self._event_outage.succeeded()
+            return None
+        self._event_outage.succeeded()
+        return answer
 
     # --- finalizers -----------------------------------------------------------------------------
 

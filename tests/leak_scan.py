@@ -9,8 +9,8 @@ session it collects:
   (its request recorder, read through :func:`harvesting_client` before every reset), every value
   a test made the emulator answer with (``EmulatorClient.answer``), the ECR tokens the emulator
   hands out, every value a plugin handed to the engine in this process (whatever the provider:
-  the fake one, AWS, generators; observed at the plugin host), and every data value of the Kubernetes Secrets in the test
-  API server at the end of the session (the tests' own and the operator's);
+  the fake one, AWS, generators; observed at the plugin host), and every data value of the
+  Kubernetes Secrets in the test API servers at the end (the tests' own and the operator's);
 - **text to scan**: every log record of the test process at DEBUG (a root handler installed
   here; the loggers of the test rig itself, moto and werkzeug, are left out, and the client
   libraries of Kubernetes and urllib3 are held to the levels ``extsecrets run`` holds them to),
@@ -32,6 +32,11 @@ the emulator or the API server, shared by every test) is looked for everywhere.
 What counts as a seeded value: at least :data:`MIN_LENGTH` characters, not only digits, and not
 also a name (a secret id, parameter name, Secret key, object name): a value that is also a name
 is said legitimately wherever the name is.
+
+Not scanned: what ``extsecrets render`` prints on stdout (the rendered Secrets, by design), the
+output of processes the tests start by other means than the fixtures above, and the secret
+access keys of the temporary credentials moto makes up (never sent back to it; their session
+tokens are).
 """
 
 from __future__ import annotations

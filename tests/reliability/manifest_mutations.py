@@ -12,6 +12,7 @@ generator) that ``render`` can sync without a network.
 from __future__ import annotations
 
 import copy
+import itertools
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -220,11 +221,17 @@ odd_text = st.lists(
 ).map("".join)
 
 
+_SERIAL = itertools.count()
+
+
 def huge_text() -> st.SearchStrategy[str]:
-    """Long strings: repeated characters (ASCII, multi-byte, odd), up to 400 KB (long: 2 MB)."""
+    """Long strings: repeated characters (ASCII, multi-byte, odd), up to 400 KB (long: 2 MB).
+    Each ends in a serial number: two cases' values never contain one another, so the leak
+    scan (which looks for a value a plugin returned in the same test's texts) cannot mistake
+    one case's huge name for another case's huge secret value."""
     sizes = st.integers(min_value=1_000, max_value=scale(400_000, 2_000_000))
     chars = st.sampled_from(["a", "é", "\U0001f600", "-", "\u202e", "a.", "0"])
-    return st.builds(lambda c, n: c * (n // len(c)), chars, sizes)
+    return st.builds(lambda c, n: c * (n // len(c)) + f"#{next(_SERIAL)}#", chars, sizes)
 
 
 scalars = st.one_of(

@@ -214,6 +214,43 @@ def test_a_huge_value_is_quoted_shortened_in_problem_lines(
     )
 
 
+_PARSE_LONG_DURATION = """
+from extsecrets.model.converter import Duration, FieldError
+try:
+    Duration.parse("0" * 90_000 + "#")
+except FieldError as exc:
+    print(exc.message[:40])
+"""
+
+
+def test_a_long_duration_that_ends_badly_is_refused_in_one_pass() -> None:
+    """Was: durationpy's search backtracked quadratically: a 90 KB refreshInterval ending in a
+    bad character held admission for four minutes (found by the long render fuzz). The parse
+    runs in a process of its own, killed when the generous wait is over."""
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-c", _PARSE_LONG_DURATION],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    assert result.stdout == 'time: invalid duration "0000000000000000\n'
+
+
+@pytest.mark.parametrize("text", ["1d", "2w", "1y", "1mm"])
+def test_a_duration_unit_go_does_not_know_is_refused(text: str) -> None:
+    """Was: durationpy's days, weeks, months and years were accepted; Go's ParseDuration (and
+    so ESO) refuses them."""
+    from extsecrets.model.converter import Duration, FieldError
+
+    with pytest.raises(FieldError) as err:
+        Duration.parse(text)
+    assert err.value.message == f'time: invalid duration "{text}"'
+
+
 # --- the real processes ---------------------------------------------------------------------
 
 

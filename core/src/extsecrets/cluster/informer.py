@@ -69,7 +69,12 @@ class Informer:
         transform: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
         index_label: str | None = None,
         watch_seconds: int = 240,
+        unserved: str | None = None,
     ) -> None:
+        """``unserved``: for a resource that may not be served (a generator kind whose CRD
+        is not installed), what to say when the API server answers 404 to the list. The
+        informer then counts as listed, with no objects, and keeps trying (see
+        :meth:`_not_served`); without it, a 404 is a failure retried like any other."""
         self.name = name
         self._list = list_call
         self._api_version = api_version
@@ -89,6 +94,13 @@ class Informer:
         #: how many times the informer listed (the first list, then every relist)
         self.lists = 0
         self._outage = Reachability(log, f"informer {name}")
+        self._unserved = unserved
+        #: ``False`` while the API server answers 404 for the resource (see ``unserved``)
+        self.served = True
+
+    @property
+    def api_version(self) -> str:
+        return self._api_version
 
     # --- the cache --------------------------------------------------------------------------------
     # Objects are kept packed (extsecrets.cluster.packing): each read unpacks a fresh copy
@@ -191,12 +203,30 @@ class Informer:
             if not token:
                 break
         self.lists += 1
+        if not self.served:
+            self.served = True
+            log.info("informer %s: the resource is served now", self.name)
         with self._lock:
             gone = [self._decode(v) for k, v in self._items.items() if k not in seen]
         for obj in gone:
             self._apply("DELETED", obj)
         self.synced.set()
         return str(meta.get("resourceVersion") or "")
+
+    def _not_served(self) -> None:
+        """The API server does not serve the resource (404): nothing of it exists. Objects
+        listed before (the CRD was deleted since) are reported deleted; the informer counts as
+        synced, so the operator does not wait for it; said once, until it is served again."""
+        with self._lock:
+            gone = [self._decode(v) for v in self._items.values()]
+        for obj in gone:
+            self._apply("DELETED", obj)
+        if self.served:
+            self.served = False
+            log.warning(
+                "informer %s: %s; checking again in the background", self.name, self._unserved
+            )
+        self.synced.set()
 
     def _events(self, version: str) -> Iterator[dict[str, Any]]:
         """One watch request from ``version``, event by event, as plain JSON. (The client's own
@@ -246,6 +276,12 @@ class Informer:
             except ApiException as exc:
                 if exc.status == 410:
                     version = ""
+                    continue
+                if exc.status == 404 and self._unserved is not None:
+                    self._not_served()
+                    version = ""
+                    self._stop.wait(pause)
+                    pause = min(pause * 2, MAX_PAUSE)
                     continue
                 self._outage.failed(_describe(f"watch {self.name}", exc))
                 self._stop.wait(pause)

@@ -136,6 +136,9 @@ class KubeCluster:
                 api_version=api_version,
                 kind=kind,
                 on_change=hooks.get(kind, hooks.get("Generator")),
+                # a plugin may register a kind whose CRD this cluster does not have: only the
+                # ExternalSecrets that use it fail (see get_generator)
+                unserved=_unserved(kind, api_version),
             )
         secrets_call = (
             partial(self.core.list_namespaced_secret, namespace)
@@ -251,6 +254,10 @@ class KubeCluster:
 
     def get_generator(self, kind: str, namespace: str, name: str) -> Generator | None:
         informer = self.generators.get(kind)
+        if informer is not None and not informer.served:
+            raise StoreLookupError(
+                f'could not get {kind} "{name}": {_unserved(kind, informer.api_version)}'
+            )
         found = self._usable(informer.get(namespace, name) if informer else None)
         return found if isinstance(found, Generator) else None
 
@@ -642,6 +649,15 @@ class KubeCluster:
                 return
             raise self._write_error("finalizers", exc) from None
         self.external_secrets.put(answer)
+
+
+def _unserved(kind: str, api_version: str) -> str:
+    """What a generator kind the API server does not serve means."""
+    plural, group = kind.lower() + "s", api_version.partition("/")[0]
+    return (
+        f"the API server does not serve {kind} ({api_version}): "
+        f"is its CRD {plural}.{group} installed?"
+    )
 
 
 def _where(namespace: str | None, name: str) -> str:

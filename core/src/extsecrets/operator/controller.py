@@ -158,6 +158,9 @@ class Controller:
         self._index_lock = threading.Lock()
         self._stop = threading.Event()
         self.cycles = 0
+        #: when the iteration under way started (``time.monotonic``, real time whatever clock
+        #: plans the refreshes), ``None`` while the loop waits for work: the liveness check
+        self._iteration_started: float | None = None
 
     # --- watch callbacks (called on the informer threads: cheap, no API calls) ----------------
 
@@ -251,12 +254,21 @@ class Controller:
             keys = self.scheduler.take(self.batch_size, wait=1.0)
             if not keys or self._stop.is_set():
                 continue
+            self._iteration_started = time.monotonic()
             try:
                 self.process(keys)
             except Exception:
                 log.exception("reconcile cycle failed")
                 for key in keys:
                     self._retry(key, "cycle")
+            finally:
+                self._iteration_started = None
+
+    def busy_for(self) -> float:
+        """Seconds the iteration under way has been running; 0 while the loop waits for work
+        (an idle loop is a healthy one)."""
+        started = self._iteration_started
+        return 0.0 if started is None else time.monotonic() - started
 
     def stop(self) -> None:
         self._stop.set()

@@ -1,4 +1,10 @@
-"""The operator's HTTP endpoints: ``/healthz`` and ``/readyz``, and ``/metrics``."""
+"""The operator's HTTP endpoints: ``/healthz`` and ``/readyz``, and ``/metrics``.
+
+``/healthz`` (the liveness probe) is 503, with what is wrong in the body, when ``alive`` names a
+problem (the reconcile loop stuck in one iteration: restarting the process is the cure); else
+200, also on a standby replica and while the caches are not synced yet (waiting out an outage is
+not a reason to restart). ``/readyz`` is 200 once the caches are synced and this replica leads.
+"""
 
 from __future__ import annotations
 
@@ -26,13 +32,15 @@ class Endpoints:
         self,
         registry: CollectorRegistry,
         ready: Callable[[], bool],
+        alive: Callable[[], str | None] = lambda: None,
     ) -> None:
         self._registry = registry
         self._ready = ready
+        self._alive = alive
         self._servers: list[ThreadingHTTPServer] = []
 
     def _handler(self, routes: set[str]) -> type[BaseHTTPRequestHandler]:
-        registry, ready = self._registry, self._ready
+        registry, ready, alive = self._registry, self._ready, self._alive
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
@@ -40,7 +48,11 @@ class Endpoints:
                 if path == "/metrics" and "metrics" in routes:
                     self._send(200, generate_latest(registry), CONTENT_TYPE_LATEST)
                 elif path == "/healthz" and "health" in routes:
-                    self._send(200, b"ok", "text/plain")
+                    problem = alive()
+                    if problem is None:
+                        self._send(200, b"ok", "text/plain")
+                    else:
+                        self._send(503, f"not alive: {problem}".encode(), "text/plain")
                 elif path == "/readyz" and "health" in routes:
                     ok = ready()
                     self._send(200 if ok else 503, b"ok" if ok else b"not ready", "text/plain")

@@ -9,6 +9,16 @@
 - ``extsecrets_provider_batch_fallbacks_total{provider,call}`` (ours, ESO has no batches):
   batch calls given up for one-by-one reads, from every plugin's ``extsecrets_batch_fallbacks``.
 
+Ours, of plugin calls that outlived their time limit (:mod:`extsecrets.sync.isolation`,
+:class:`LaneMetrics`):
+
+- ``extsecrets_plugin_calls_abandoned_total``: calls abandoned at their time limit;
+- ``extsecrets_plugin_calls_background_total``: calls of a slow lane run in the background,
+  not waited for;
+- ``extsecrets_plugin_calls_late_returned_total``: abandoned or background calls that returned;
+- ``extsecrets_plugin_threads_held``: abandoned or background calls still running, each holding
+  a thread (a plugin that hangs for good holds one per lane: this stays up).
+
 The names are exposed exactly (no ``_total`` appended where ESO has none).
 """
 
@@ -22,8 +32,9 @@ from prometheus_client.core import Metric
 from prometheus_client.registry import Collector
 
 from extsecrets.plugins import PluginHost
+from extsecrets.sync.isolation import SlowLanes
 
-__all__ = ["OperatorMetrics"]
+__all__ = ["LaneMetrics", "OperatorMetrics"]
 
 
 class OperatorMetrics(Collector):
@@ -100,3 +111,33 @@ class OperatorMetrics(Collector):
                 count,
             )
         yield fallbacks
+
+
+class LaneMetrics(Collector):
+    """The engine's plugin calls past their time limit (see the module's text)."""
+
+    def __init__(self, lanes: SlowLanes) -> None:
+        self._lanes = lanes
+
+    def collect(self) -> Iterator[Metric]:
+        lanes = self._lanes
+        counters = (
+            ("abandoned", "Plugin calls abandoned at their time limit", lanes.abandoned),
+            ("background", "Plugin calls of a slow lane run in the background", lanes.background),
+            (
+                "late_returned",
+                "Abandoned or background plugin calls that have returned",
+                lanes.returned,
+            ),
+        )
+        for name, text, value in counters:
+            metric = Metric(f"extsecrets_plugin_calls_{name}", text, "counter")
+            metric.add_sample(f"extsecrets_plugin_calls_{name}_total", {}, float(value))
+            yield metric
+        held = Metric(
+            "extsecrets_plugin_threads_held",
+            "Abandoned or background plugin calls still running (each holds a thread)",
+            "gauge",
+        )
+        held.add_sample("extsecrets_plugin_threads_held", {}, float(len(lanes)))
+        yield held

@@ -7,9 +7,12 @@ import logging
 import os
 import signal
 import socket
+import sys
 import threading
+import traceback
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import attrs
@@ -23,11 +26,18 @@ from extsecrets.cluster.kube import KubeCluster
 from extsecrets.operator.controller import Controller
 from extsecrets.operator.http import Endpoints, parse_address
 from extsecrets.operator.leader import LeaderElector
-from extsecrets.operator.metrics import OperatorMetrics
+from extsecrets.operator.metrics import LaneMetrics, OperatorMetrics
 from extsecrets.plugins import PluginHost
 from extsecrets.sync.engine import Engine
 
-__all__ = ["SYNC_WAIT", "ClusterMetrics", "Options", "Operator", "api_client"]
+__all__ = [
+    "SYNC_WAIT",
+    "ClusterMetrics",
+    "Operator",
+    "Options",
+    "api_client",
+    "liveness_limit",
+]
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +59,23 @@ class Options:
     lease_name: str = "extsecrets-leader"
     plugin_timeout: float = 60.0
     controller_class: str = ""
+    #: seconds one iteration of the reconcile loop may run before ``/healthz`` fails (0: the
+    #: default, :func:`liveness_limit`)
+    liveness_timeout: float = 0.0
+
+
+#: a cycle waits for plugin calls in a few rounds (store validation, authentication, reads),
+#: each at most one plugin time limit, plus its Kubernetes calls
+LIVENESS_ROUNDS = 5
+LIVENESS_MARGIN = 60.0
+
+
+def liveness_limit(options: Options) -> float:
+    """How long one iteration of the reconcile loop may run before the process counts as
+    stuck: ``--liveness-timeout``, else 5 plugin time limits plus 60 s (360 s by default)."""
+    if options.liveness_timeout > 0:
+        return options.liveness_timeout
+    return LIVENESS_ROUNDS * options.plugin_timeout + LIVENESS_MARGIN
 
 
 def api_client(kubeconfig: str | None) -> k8s.ApiClient:
@@ -142,7 +169,9 @@ class Operator:
             self.engine, self.cluster, self.metrics, batch_size=options.batch_size
         )
         self.metrics.registry.register(ClusterMetrics(self.cluster))
-        self.endpoints = Endpoints(self.metrics.registry, self.ready)
+        self.metrics.registry.register(LaneMetrics(self.engine.lanes))
+        self.endpoints = Endpoints(self.metrics.registry, self.ready, self.alive)
+        self._stuck_said = False
         self.elector: LeaderElector | None = None
         self._done = threading.Event()
         self._stopping = threading.Event()
@@ -161,6 +190,32 @@ class Operator:
 
     def ready(self) -> bool:
         return self._synced
+
+    def alive(self) -> str | None:
+        """``None`` while the reconcile loop works or waits for work; what is wrong when one
+        iteration has run longer than :func:`liveness_limit` (a plugin's admission check that
+        never returns, say: only a restart frees the loop). Said once in the log, with where
+        the loop is stuck."""
+        limit = liveness_limit(self.options)
+        busy = self.controller.busy_for() if self.controller is not None else 0.0
+        if busy <= limit:
+            self._stuck_said = False
+            return None
+        problem = (
+            f"the reconcile loop has been in one iteration for {busy:.0f}s "
+            f"(liveness limit {limit:g}s)"
+        )
+        if not self._stuck_said:
+            self._stuck_said = True
+            log.error("reconcile loop stuck", extra={"problem": problem, "at": self._where()})
+        return problem
+
+    def _where(self) -> str:
+        """Where the controller thread is, as function names and lines (no values)."""
+        thread = self._thread
+        frame = sys._current_frames().get(thread.ident or -1) if thread is not None else None
+        stack = traceback.extract_stack(frame)[-8:] if frame is not None else []
+        return " <- ".join(f"{f.name} ({Path(f.filename).name}:{f.lineno})" for f in stack[::-1])
 
     def serve_endpoints(self) -> None:
         metrics, health = self.options.metrics_addr, self.options.health_addr

@@ -6,11 +6,13 @@ real API server, and its real HTTP endpoints."""
 
 from __future__ import annotations
 
+import logging
 import threading
 import types
 from typing import Any
 
 import attrs
+import pytest
 from operator_inprocess import get, operator_in_process
 from operator_kit import Kube, wait_for
 
@@ -68,7 +70,10 @@ def _store_ready(kube: Kube, namespace: str, name: str) -> bool:
     return any(c.get("type") == "Ready" for c in conditions)
 
 
-def test_healthz_fails_while_an_iteration_is_stuck_and_recovers(kube: Kube) -> None:
+def test_healthz_fails_while_an_iteration_is_stuck_and_recovers(
+    kube: Kube, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="extsecrets")
     host = PluginHost.from_plugins({"stuck": _stuck_plugin()})
     namespace = kube.namespace("alive")
     ENTERED.clear()
@@ -103,6 +108,11 @@ def test_healthz_fails_while_an_iteration_is_stuck_and_recovers(kube: Kube) -> N
             wait_for(lambda: _store_ready(kube, namespace, "stuck"), 60, "the store validated")
     finally:
         GATE.set()
+    # said once (not at every probe), with where the loop was stuck
+    (stuck,) = [r for r in caplog.records if r.getMessage() == "reconcile loop stuck"]
+    assert stuck.levelno == logging.ERROR
+    assert str(stuck.at).startswith("wait (threading.py:")  # type: ignore[attr-defined]
+    assert "admission_problems (test_operator_liveness.py:" in stuck.at  # type: ignore[attr-defined]
 
 
 def test_the_default_limit_follows_the_plugin_time_limit() -> None:

@@ -128,6 +128,24 @@ def _read(text: str, name: str = "f.yaml") -> tuple[list[Any], list[str]]:
         return [d.body for d in docs], [str(e).replace(str(path), name) for e in errors]
 
 
+class _Limited(yaml_limits.LimitedComposer, yaml.SafeLoader):
+    pass
+
+
+def test_deep_flow_nesting_is_refused_before_the_scanner_reads_ahead() -> None:
+    """Was: PyYAML's scanner read ahead through the brackets (checking every open level at each
+    one) before the composer refused the 101st: 0.4 s per document of 3,000 brackets, so a
+    file of such documents took minutes. Now the scanner stops at the 101st bracket."""
+    loader = _Limited("data: " + "[" * 3000 + "]" * 3000 + "\n")
+    try:
+        with pytest.raises(yaml_limits.YamlLimitError) as err:
+            loader.get_data()
+        assert err.value.problem_mark.column == len("data: ") + MAX_DEPTH  # the 101st
+        assert loader.pointer < len("data: ") + MAX_DEPTH + 10  # where the reader stopped
+    finally:
+        loader.dispose()
+
+
 # --- aliases ---------------------------------------------------------------------------------
 
 
@@ -380,3 +398,21 @@ def test_keys_and_values_output_too_deep_or_self_merging_is_an_error(
     with pytest.raises(KeysAndValuesError) as err:
         parse_keys_and_values(text.encode())
     assert str(err.value) == f"error converting YAML to JSON: yaml: {problem}"
+
+
+def test_figures_of_the_refusals(figures: Any) -> None:
+    """How long each refusal takes in process (recorded, not asserted: machines are shared)."""
+    from extsecrets.manifests import read_text
+
+    cases = {
+        "nesting_3000_brackets": "data: " + "[" * 3000 + "]" * 3000 + "\n",
+        "alias_bomb_9_levels": "".join(f"k{i}: {s}\n" for i, s in enumerate(laughs())),
+        "document_over_3_mib": "a: " + "x" * (MAX_DOCUMENT_CHARS + 1) + "\n",
+        "documents_over_50000": "---\nkind: A\n" * (MAX_DOCUMENTS + 1),
+    }
+    for name, text in cases.items():
+        started = time.monotonic()
+        docs, errors = read_text(text, "f.yaml")
+        figures(f"{name}_seconds", round(time.monotonic() - started, 3))
+        assert docs == []
+        assert len(errors) == 1, name

@@ -168,6 +168,16 @@ def test_an_alias_bomb_is_refused_fast_in_any_object_and_the_other_files_render(
     assert _rendered_names(result.stdout) == ["good-out"]
 
 
+def test_a_merge_key_bomb_is_refused() -> None:
+    """Was: PyYAML's merge of ``<<: [*m, *m, ...]`` copied 9**levels pairs into the mapping."""
+    docs, errors = _read(_merge_bomb(12).decode())
+    assert docs == []
+    assert errors == [
+        f"f.yaml (document 1, line 1): aliases expand to more than {MAX_ALIAS_NODES:,} nodes "
+        "(line 5); not read"
+    ]
+
+
 def test_an_alias_inside_the_node_it_names_is_refused() -> None:
     """Was: a list containing itself, and a RecursionError in whatever walked it."""
     docs, errors = _read("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: &a [*a]\n")

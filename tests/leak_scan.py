@@ -144,6 +144,9 @@ def forms(value: bytes) -> dict[str, str]:
 
 
 _GRAM = 4
+# Where a pattern may be anchored: among its first characters (a value of a megabyte would
+# otherwise be weighed at every one of its positions).
+_ANCHORS = 64
 
 
 def _blocks(text: str) -> Iterator[str]:
@@ -178,7 +181,7 @@ def scan(
             number = len(patterns)
             patterns.append((pattern, form, value))
             start = min(
-                range(len(pattern) - 2 * _GRAM + 2),
+                range(min(len(pattern) - 2 * _GRAM + 2, _ANCHORS)),
                 key=lambda s, p=pattern: sum(  # type: ignore[misc]
                     frequency.get(p[s + j : s + j + _GRAM], 0) for j in range(_GRAM)
                 ),

@@ -290,7 +290,7 @@ def test_jwt_auth_with_a_real_token_request(kube, aws, sm, run_operator) -> None
     doc["spec"]["provider"]["aws"]["auth"] = {"jwt": {"serviceAccountRef": {"name": "reader"}}}
     kube.apply(doc)
     kube.apply(external_secret(ns))
-    run_operator()
+    run_operator("--namespace", ns)  # (other tests leave ExternalSecrets behind)
     wait_for(
         lambda: value(kube, ns, "app", "password") == "s3cret-one", 60, "the sync through IRSA"
     )

@@ -3,7 +3,8 @@ provider or generator block structured by its plugin's type, then admission rule
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+import logging
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Protocol, TypeAlias, runtime_checkable
 
 import attrs
@@ -14,6 +15,7 @@ from extsecrets.model.external_secret import ExternalSecret
 from extsecrets.model.generator import GENERATORS_GROUP, Generator
 from extsecrets.model.problems import AdmissionContext, PathItem, Problem, render_path, shorten
 from extsecrets.model.store import ClusterSecretStore, ProviderConfig, SecretStore
+from extsecrets.plugins import type_name
 from extsecrets.types import GeneratorKind, ProviderService, provider_label
 
 __all__ = [
@@ -24,6 +26,8 @@ __all__ = [
     "SelfChecking",
     "check_document",
 ]
+
+log = logging.getLogger(__name__)
 
 ESO_GROUP = "external-secrets.io"
 ESO_API_VERSION = f"{ESO_GROUP}/v1"
@@ -202,10 +206,7 @@ def _resolve_provider(
     problems: list[Problem] = []
     config = None
     if config_type is not None:
-        config, problems = structure(pc.raw, config_type, path)
-        if config is not None:
-            ctx = AdmissionContext(ident.kind, ident.name, ident.namespace, path)
-            problems.extend(_self_check(config, ctx))
+        config, problems = _plugin_checked(ident, pc.raw, config_type, path, catalog)
     service_path = render_path((*path, "service"))
     # Unserved is only worth saying about a block that is otherwise right (a config that did not
     # structure, or a service its own rules reject, has been reported already).
@@ -227,9 +228,69 @@ def _resolve_provider(
     return attrs.evolve(pc, config=config), problems
 
 
-def _self_check(config: object, ctx: AdmissionContext) -> Iterator[Problem]:
-    if isinstance(config, SelfChecking):
-        yield from config.admission_problems(ctx)
+def _plugin_checked(
+    ident: ObjectId,
+    raw: Any,
+    config_type: type[Any],
+    path: tuple[PathItem, ...],
+    catalog: Catalog,
+) -> tuple[Any, list[Problem]]:
+    """``raw`` structured into a plugin's ``config_type`` and checked by the plugin's own rules
+    (its attrs validators, its ``admission_problems``). That code is the plugin's: whatever it
+    raises is a problem of this block that names the plugin and the exception's type only (its
+    message may carry a secret), never an error of the whole batch."""
+    config, problems = _guarded(
+        lambda: structure(raw, config_type, path), "structuring", ident, path, config_type, catalog
+    )
+    if config is not None:
+        ctx = AdmissionContext(ident.kind, ident.name, ident.namespace, path)
+        checked = _guarded(
+            lambda: (config, _self_check(config, ctx)),
+            "admission_problems",
+            ident,
+            path,
+            config_type,
+            catalog,
+        )
+        problems.extend(checked[1])
+    return config, problems
+
+
+def _self_check(config: object, ctx: AdmissionContext) -> list[Problem]:
+    if not isinstance(config, SelfChecking):
+        return []
+    found = list(config.admission_problems(ctx))
+    for item in found:
+        if not isinstance(item, Problem):
+            raise TypeError(f"admission_problems yielded {type_name(item)}, expected Problem")
+    return found
+
+
+def _guarded(
+    call: Callable[[], tuple[Any, list[Problem]]],
+    step: str,
+    ident: ObjectId,
+    path: tuple[PathItem, ...],
+    config_type: type[Any],
+    catalog: Catalog,
+) -> tuple[Any, list[Problem]]:
+    try:
+        return call()
+    except Exception as exc:
+        plugin, error = _plugin_name(catalog, config_type), type_name(exc)
+        log.warning("%s: plugin %s failed in %s: %s", ident, plugin, step, error)
+        message = f"plugin {plugin} failed in {step}: {error} (its message is not shown)"
+        return None, [Problem.at(path, message)]
+
+
+def _plugin_name(catalog: Catalog, config_type: type[Any]) -> str:
+    """The entry point name of the plugin that registered ``config_type`` (a catalog that does
+    not list its plugins: the type's module and name)."""
+    for info in getattr(catalog, "plugins", ()):
+        reg = info.registration
+        if any(c.config_type is config_type for c in (*reg.providers, *reg.generators)):
+            return str(info.name)
+    return f"{config_type.__module__}.{config_type.__qualname__}"
 
 
 def _check_generator(ident: ObjectId, doc: Mapping[str, Any], catalog: Catalog) -> CheckedObject:
@@ -253,11 +314,10 @@ def _check_generator(ident: ObjectId, doc: Mapping[str, Any], catalog: Catalog) 
     if "spec" not in doc:
         problems.append(Problem.at(("spec",), "no config spec provided"))
         return CheckedObject(ident, doc, None, tuple(problems), True)
-    config, spec_problems = structure(doc["spec"], claim.config_type, ("spec",))
+    config, spec_problems = _plugin_checked(
+        ident, doc["spec"], claim.config_type, ("spec",), catalog
+    )
     problems.extend(spec_problems)
-    if config is not None:
-        ctx = AdmissionContext(ident.kind, ident.name, ident.namespace, ("spec",))
-        problems.extend(_self_check(config, ctx))
     obj = (
         attrs.evolve(envelope, spec=config) if envelope is not None and config is not None else None
     )

@@ -13,9 +13,9 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-import yaml
 
 from extsecrets.cluster.local import LocalCluster
+from extsecrets.manifests import ManifestError, read_text
 from extsecrets.plugins import PluginHost
 from extsecrets.types import Credentials
 
@@ -29,11 +29,19 @@ def extsecrets_host() -> PluginHost:
 
 @pytest.fixture
 def local_cluster(extsecrets_host: PluginHost) -> Callable[..., LocalCluster]:
-    """``local_cluster(yaml_text, *documents)``: a local cluster holding those objects."""
+    """``local_cluster(yaml_text, *documents)``: a local cluster holding those objects.
+
+    The text is read as ``extsecrets render`` reads manifests (a date stays a string, the YAML
+    limits apply); a document that cannot be read, or has a key written twice, raises
+    :class:`~extsecrets.manifests.ManifestError` (test those with ``check_yaml``)."""
 
     def build(text: str = "", *documents: dict[str, Any]) -> LocalCluster:
-        docs = [d for d in yaml.safe_load_all(text) if d] + list(documents)
-        return LocalCluster.from_documents(docs, extsecrets_host)
+        docs, errors = read_text(text, "<text>")
+        errors += [ManifestError(p.line(doc.where)) for doc in docs for p in doc.problems]
+        if errors:
+            raise errors[0]
+        bodies = [doc.body for doc in docs] + list(documents)
+        return LocalCluster.from_documents(bodies, extsecrets_host)
 
     return build
 

@@ -4,8 +4,9 @@ and without deep recursion, what would otherwise cost memory or time out of prop
 size: deep nesting, alias expansion ("billion laughs"), huge documents, many documents.
 
 The Kubernetes API server refuses a request body over 3 MiB; go-yaml refuses documents with
-excessive aliasing. Nothing here depends on the rest of extsecrets (it is imported by the
-template functions and by the manifest reader alike).
+excessive aliasing. Only :func:`go_first_document` uses the rest of extsecrets (go-yaml's
+composer, :class:`extsecrets.templates.goyaml.GoComposer`, imported when first needed: the
+template package imports this module while it initialises).
 """
 
 from __future__ import annotations
@@ -160,10 +161,9 @@ class LimitedComposer(yaml.composer.Composer):
 
 @functools.cache
 def _go_reader() -> type[Any]:
-    # imported here: the template package imports this module while it initialises
-    from extsecrets.templates.goyaml import _Composer
+    from extsecrets.templates.goyaml import GoComposer
 
-    class GoReader(LimitedComposer, _Composer):
+    class GoReader(LimitedComposer, GoComposer):
         """go-yaml v2's view of a text (plain scalars left to its resolver), within limits."""
 
     return GoReader

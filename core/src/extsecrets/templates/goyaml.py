@@ -23,7 +23,7 @@ __all__ = [
     "NULL",
     "STR",
     "TS",
-    "first_document",
+    "GoComposer",
     "resolve_plain",
     "shortest32",
 ]
@@ -139,14 +139,16 @@ class _PlainResolver(yaml.resolver.BaseResolver):
         return super().resolve(kind, value, implicit)  # type: ignore[no-untyped-call]
 
 
-class _Composer(
+class GoComposer(
     yaml.reader.Reader,
     yaml.scanner.Scanner,
     yaml.parser.Parser,
     yaml.composer.Composer,
     _PlainResolver,
 ):
-    """PyYAML's YAML 1.1 parser; values are built by the callers with go-yaml's rules."""
+    """PyYAML's YAML 1.1 parser composing nodes, plain scalars left to :func:`resolve_plain`:
+    values are built by the callers with go-yaml's rules. Read through
+    :func:`extsecrets.yaml_limits.go_first_document`, which adds the YAML limits."""
 
     def __init__(self, stream: str) -> None:
         yaml.reader.Reader.__init__(self, stream)
@@ -154,16 +156,6 @@ class _Composer(
         yaml.parser.Parser.__init__(self)
         yaml.composer.Composer.__init__(self)
         _PlainResolver.__init__(self)
-
-
-def first_document(text: str) -> yaml.Node | None:
-    """The node of the first document (go-yaml v2 reads no further), ``None`` for an empty
-    stream; PyYAML's errors (``yaml.YAMLError``) propagate."""
-    loader = _Composer(text)
-    try:
-        return loader.get_node() if loader.check_node() else None
-    finally:
-        loader.dispose()
 
 
 def shortest32(value: float) -> str:

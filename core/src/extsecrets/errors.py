@@ -37,10 +37,12 @@ _SENSITIVE = [
 ]
 
 
-# C0 and C1 controls, DEL, and the characters that end a line in some readers (U+2028/2029):
-# user input quoted in a message (a key, a name) must not start a new line of its own, or it
-# could forge a log line or a status for another object.
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+# C0 and C1 controls, DEL, the characters that end a line in some readers (U+2028/2029), and
+# the bidirectional controls (U+061C, U+200E/200F, U+202A-202E, U+2066-2069): user input quoted
+# in a message (a key, a name) must not start a new line of its own, or it could forge a log
+# line or a status for another object, nor reorder how the rest of the line reads in a terminal
+# ("Trojan Source").
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]")
 _ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 

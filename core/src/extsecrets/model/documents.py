@@ -298,7 +298,7 @@ def _check_generator(ident: ObjectId, doc: Mapping[str, Any], catalog: Catalog) 
     if claim is None:
         note = Problem.at(
             ("kind",),
-            f"no installed plugin serves generator kind {ident.kind}; "
+            f"no installed plugin serves generator kind {shorten(ident.kind)}; "
             f"installed: {catalog.describe_generators()}",
             "warning",
         )

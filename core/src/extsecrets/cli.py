@@ -239,6 +239,14 @@ def render(targets: Sequence[str], output: str, show_status: bool, plugin_timeou
     metavar="SECONDS",
 )
 @click.option(
+    "--liveness-timeout",
+    type=click.FloatRange(min=0),
+    default=0.0,
+    metavar="SECONDS",
+    help="Longest iteration of the reconcile loop before /healthz answers 503 "
+    "(0: 5 x --plugin-timeout + 60).",
+)
+@click.option(
     "--controller-class",
     default="",
     help="Serve only stores whose spec.controller is this (empty: stores without one).",
@@ -260,6 +268,7 @@ def run(
     leader_election_namespace: str | None,
     lease_name: str,
     plugin_timeout: float,
+    liveness_timeout: float,
     controller_class: str,
     log_level: str,
 ) -> None:
@@ -280,6 +289,7 @@ def run(
         lease_namespace=leader_election_namespace,
         lease_name=lease_name,
         plugin_timeout=plugin_timeout,
+        liveness_timeout=liveness_timeout,
         controller_class=controller_class,
     )
     operator = Operator(host, options)

@@ -104,14 +104,21 @@ def cycle_bound(window: float, refresh: float = REFRESH) -> int:
 
 
 def calls_per_cycle(service: str) -> int:
-    """API calls one cycle of a store makes: its distinct ids, a batch call per PER_CALL."""
+    """API calls one successful cycle of a store makes: its distinct ids, a batch call per
+    PER_CALL."""
     return math.ceil((COUNT // 2) / PER_CALL[service])
+
+
+#: API calls one failed cycle of a store makes: once a batch call fails because of AWS (5xx,
+#: throttling, a connection error), the other chunks of the cycle fail with its error unsent
+FAILED_CYCLE_CALLS = 1
 
 
 def call_bound(service: str, window: float) -> int:
     """The most requests of ``service`` that can reach AWS (or try to connect) in ``window``
-    seconds of outage: cycles, times calls per cycle, times botocore's attempts per call."""
-    return cycle_bound(window) * calls_per_cycle(service) * ATTEMPTS
+    seconds of outage: cycles, times the one call a failed cycle makes, times botocore's
+    attempts per call."""
+    return cycle_bound(window) * FAILED_CYCLE_CALLS * ATTEMPTS
 
 
 def recovery_bound(refresh: float = REFRESH) -> float:

@@ -11,7 +11,13 @@ from typing import Any, TypeVar
 
 from botocore.exceptions import ClientError, ParamValidationError
 
-from extsecrets.errors import ExtSecretsError, NotFoundError, PermanentError, PluginError
+from extsecrets.errors import (
+    ExtSecretsError,
+    NotFoundError,
+    PermanentError,
+    PluginError,
+    TemporaryError,
+)
 from extsecrets.properties import go_json_object
 from extsecrets.types import Credentials, SecretBytes, SecretMap
 from extsecrets_aws_auth.errors import classify
@@ -19,6 +25,7 @@ from extsecrets_aws_auth.session import AWSSession
 
 __all__ = [
     "ESO_CALL_PATTERN_ENV",
+    "Outage",
     "caused_by_request",
     "eso_call_pattern",
     "found_map",
@@ -117,10 +124,31 @@ def caused_by_request(exc: BaseException) -> bool:
     )
 
 
+class Outage:
+    """The first batch call of one store's cycle that failed because of AWS rather than the
+    request (a 5xx, throttling, a connection error or timeout: a temporary error, botocore's
+    attempts spent): the calls of that cycle not sent yet fail with it without being sent, as
+    they would only spend their own attempts on the same failure. One per reader, so one
+    service and one identity; the next cycle asks AWS again."""
+
+    def __init__(self) -> None:
+        self.cause: BaseException | None = None
+
+    def note(self, exc: BaseException) -> None:
+        """Remember ``exc`` when it is the first failure about AWS itself."""
+        if (
+            self.cause is None
+            and not caused_by_request(exc)
+            and isinstance(classify(exc), TemporaryError)
+        ):
+            self.cause = exc
+
+
 def split_failing(
     ids: Sequence[str],
     call: Callable[[list[str]], Mapping[str, R]],
     error: Callable[[BaseException], ExtSecretsError],
+    outage: Outage | None = None,
 ) -> dict[str, R | ExtSecretsError]:
     """``call(ids)``; when it fails because of some id (:func:`caused_by_request`), the ids are
     split in halves and each half asked again, down to the single ids that fail, which get
@@ -131,16 +159,25 @@ def split_failing(
     handling: retries, fallbacks), and given to the ids of that part when it happens on a part.
     Calls are deterministic enough to infer one: when the first half of a failing part succeeds,
     the second half must fail, so it is split without being asked as a whole.
+
+    With ``outage``, a failure about AWS (:meth:`Outage.note`) is noted there, and once one is
+    known no call is made: every id not answered yet gets ``error`` of it (``ids`` as a whole
+    included, which then raise nothing).
     """
     out: dict[str, R | ExtSecretsError] = {}
 
     def ask(part: list[str], failed: BaseException | None, top: bool) -> bool:
         """Answer ``part`` into ``out``; True when one call did it all."""
+        if failed is None and outage is not None and outage.cause is not None:
+            out.update(dict.fromkeys(part, error(outage.cause)))
+            return False
         if failed is None:
             try:
                 out.update(call(part))
                 return True
             except Exception as exc:
+                if outage is not None:
+                    outage.note(exc)
                 if not caused_by_request(exc):
                     if top:
                         raise

@@ -46,6 +46,7 @@ from extsecrets.types import (
 from extsecrets_aws_auth.errors import THROTTLING_CODES, classify, error_code
 from extsecrets_aws_auth.fallback import DeniedBatches
 from extsecrets_aws_auth.reads import (
+    Outage,
     eso_call_pattern,
     found_map,
     id_problem,
@@ -191,6 +192,7 @@ class Reader:
         self._session = session
         self._prefix = prefix
         self._limits = length_limits(self._client, "BatchGetSecretValue", "SecretIdList")
+        self._outage = Outage()
         self.current: dict[str, Outcome] = {}
 
     # --- the calls ------------------------------------------------------------------------------
@@ -212,7 +214,8 @@ class Reader:
     def read_current(self, names: Iterable[str]) -> None:
         """The current version of every name not read yet, 20 a call. A call that fails because
         of one of its ids is split until that id alone fails (:func:`split_failing`); an id the
-        answer does not settle is read alone."""
+        answer does not settle is read alone. Once a call has failed because of AWS rather than
+        its ids (:class:`Outage`), the chunks not asked yet fail with that error unsent."""
         todo: list[str] = []
         for name in dict.fromkeys(names):
             if name in self.current:
@@ -228,7 +231,7 @@ class Reader:
                 self._one_by_one(chunk)
                 continue
             try:
-                answered = split_failing(chunk, self._batch, _not_found_or)
+                answered = split_failing(chunk, self._batch, _not_found_or, self._outage)
             except Exception as exc:
                 if self._denied(exc):
                     self._one_by_one(chunk)

@@ -43,6 +43,7 @@ from extsecrets.types import (
 from extsecrets_aws_auth.errors import classify, error_code
 from extsecrets_aws_auth.fallback import DeniedBatches
 from extsecrets_aws_auth.reads import (
+    Outage,
     eso_call_pattern,
     found_map,
     id_problem,
@@ -178,6 +179,7 @@ class Reader:
         self._session = session
         self._prefix = prefix
         self._limits = length_limits(self._client, "GetParameters", "Names")
+        self._outage = Outage()
         self.values: dict[str, Outcome | None] = {}
 
     def name(self, ref: RemoteRef | ExtractRef) -> str:
@@ -192,7 +194,9 @@ class Reader:
         return id_problem(name, "parameter name", self._limits, _NEVER_IN_ID, trimmed=True)
 
     def read(self, requested: Iterable[str]) -> None:
-        """Every name (with its selector) not read yet, 10 a call."""
+        """Every name (with its selector) not read yet, 10 a call. Once a call has failed
+        because of AWS rather than its names (:class:`Outage`), the groups not asked yet fail
+        with that error unsent."""
         todo: list[str] = []
         for name in dict.fromkeys(requested):
             if name in self.values:
@@ -208,7 +212,7 @@ class Reader:
             return
         for group in _calls(todo):
             try:
-                answered = split_failing(group, self._batch, _missing_or)
+                answered = split_failing(group, self._batch, _missing_or, self._outage)
             except Exception as exc:
                 self.values.update(dict.fromkeys(group, _missing_or(exc)))
                 continue

@@ -85,7 +85,7 @@ def render(
         secrets=tuple(sorted(secrets, key=lambda s: (s.namespace, s.name))),
         statuses=tuple(sorted(statuses, key=lambda s: (s[0], s[1]))),
         failures=tuple(
-            escape_controls(shorten(f"{shorten(ns)}/{shorten(name)}: {text}", LINE_LIMIT))
+            shorten(escape_controls(f"{shorten(ns)}/{shorten(name)}: {text}"), LINE_LIMIT)
             for ns, name, text in sorted(failures)
         ),
         problems=tuple(problems),

@@ -65,7 +65,7 @@ class Problem:
             if self.path
             else (f"{subject}: {self.message}")
         )
-        text = escape_controls(shorten(text, LINE_LIMIT))  # one line, whatever the manifest holds
+        text = shorten(escape_controls(text), LINE_LIMIT)  # one line, whatever the manifest holds
         return f"warning: {text}" if self.severity == "warning" else text
 
 

@@ -138,3 +138,18 @@ class Batched:
         assert calls[0] == self.chunks()[0]
         assert [bad] in calls
         assert calls[-2:] == self.chunks()[1:]
+
+    def outage_during_split(self, aws: Any, code: str) -> None:
+        """A chunk split because of one id (``code``, a 4xx) meets a 503 on a part: the parts
+        and chunks not asked yet fail with the 503's error unsent."""
+        first = self.chunks()[0]
+        aws.fail(self.service, self.operation, code, status=400, contains=f'"{first[3]}"', count=-1)
+        aws.fail(ANY, ANY, "ServiceUnavailable", status=503, count=-1)
+        results = synced(self.world())
+        self.all_failed_with(results, "ServiceUnavailable")
+        # first halves holding the bad id get the 4xx, until one without it gets the 503
+        parts = [first]
+        while first[3] in parts[-1]:
+            parts.append(parts[-1][: (len(parts[-1]) + 1) // 2])
+        assert len(parts) >= 3
+        assert self.batches(aws) == [*parts[:-1], *[parts[-1]] * ATTEMPTS]

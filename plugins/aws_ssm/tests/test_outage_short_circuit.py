@@ -52,3 +52,7 @@ def test_an_error_about_one_name_still_splits_and_the_other_groups_are_read(
     aws: Any, ssm: Any
 ) -> None:
     READS.one_bad_id(aws, "ValidationException")
+
+
+def test_an_outage_met_while_splitting_stops_the_split(aws: Any, ssm: Any) -> None:
+    READS.outage_during_split(aws, "ValidationException")

@@ -8,32 +8,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from engine_kit import install_into
 from oracle_conftest_plugin import go_oracle  # noqa: F401  (the Go template oracle fixture)
 
 HERE = Path(__file__).parent
 TEST_DISTS = HERE / "plugin_dists"
-
-
-def install_into(target: Path, *dists: Path) -> None:
-    """Install distributions from their source folders with pip into ``target`` alone, so
-    they are visible only to code that puts that folder on its path."""
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "install",
-            "--quiet",
-            "--disable-pip-version-check",
-            "--no-deps",
-            "--no-build-isolation",
-            "--no-index",
-            "--target",
-            str(target),
-            *(str(d) for d in dists),
-        ],
-        check=True,
-    )
 
 
 @pytest.fixture(scope="session")

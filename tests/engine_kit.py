@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import importlib.metadata
+import subprocess
 import sys
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -19,6 +20,28 @@ from extsecrets.sync.engine import Engine, SyncResult
 
 ESO = "external-secrets.io/v1"
 GENERATORS = "generators.external-secrets.io/v1alpha1"
+
+
+def install_into(target: Path, *dists: Path) -> None:
+    """Install distributions from their source folders with pip into ``target`` alone, so
+    they are visible only to code that puts that folder on its path."""
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            "--no-deps",
+            "--no-build-isolation",
+            "--no-index",
+            "--target",
+            str(target),
+            *(str(d) for d in dists),
+        ],
+        check=True,
+    )
 
 
 def load_fake(plugin_dir: Path) -> tuple[PluginHost, ModuleType]:

@@ -30,7 +30,6 @@ import json
 import logging
 import os
 import re
-import subprocess
 import sys
 import threading
 import time
@@ -41,7 +40,7 @@ from types import ModuleType
 from typing import Any
 
 import pytest
-from engine_kit import GENERATORS, external_secret, ref, store
+from engine_kit import GENERATORS, external_secret, install_into, ref, store
 from kubernetes import watch
 from operator_kit import wait_for
 from reliability.kube_scenarios import scale
@@ -111,20 +110,11 @@ BACKGROUND = (
 # --- the faulty plugin, installed ----------------------------------------------------------------
 
 
-def _install(target: Path, *dists: Path) -> None:
-    subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
-        + ["--no-deps", "--no-build-isolation", "--no-index", "--target", str(target)]
-        + [str(d) for d in dists],
-        check=True,
-    )
-
-
 @pytest.fixture(scope="module")
 def plugins_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The faulty plugin, installed with pip into a folder of its own."""
     target = tmp_path_factory.mktemp("faulty-plugins")
-    _install(target, FAULTY)
+    install_into(target, FAULTY)
     return target
 
 
